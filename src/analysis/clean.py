@@ -1,0 +1,439 @@
+"""Cleaning: from a statement as published to plain paragraphs, with an audit trail.
+
+Steps, in order (each one recorded per document in the audit trail with what it
+removed or changed, characters and whitespace-separated words before and after):
+
+1. ``title`` – drop the first line when it repeats the manifest title (the title
+   is metadata; the body is analysed).
+2. ``html`` – HTML fragments (``<p>``, ``<br>``, ``<sup>`` notes, entities such as
+   ``&nbsp;`` ``&#39;``) parsed with the standard library's ``html.parser``:
+   block tags become paragraph breaks, ``<br>`` a line break, ``<sup>`` content is
+   dropped (footnote markers), every other tag is removed and its text kept.
+3. ``markdown`` – emphasis (``**bold**``, ``*italic*``, ``_x_``), headings,
+   backslash escapes, links ``[text](url)``, rules.
+4. ``boilerplate`` – the configurable line patterns of ``resources/boilerplate.yaml``
+   (press "A lire également" trailers, vie-publique "Source https://…, le …",
+   the White House ``\\###`` end mark).
+5. ``unwrap`` – hard-wrapped lines joined into paragraphs; blank lines separate paragraphs.
+6. ``typography`` – apostrophes (’ ʼ ‘ ` ´ → '), quotation marks (“ ” „ → "),
+   guillemets spaced with one space, dashes (– — ― → –, ‐ ‑ → -), no-break and
+   narrow no-break spaces → space, French spacing before ; : ! ? (one space in
+   French, none in English), control characters removed, runs of spaces collapsed.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+
+from analysis import config
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from analysis.corpus import Corpus
+
+logger = logging.getLogger(__name__)
+
+STEPS = ("title", "html", "markdown", "boilerplate", "unwrap", "typography")
+CLEANER_VERSION = "1.0"
+
+
+@dataclass
+class Change:
+    """What one step did to one document."""
+
+    step: str
+    text: str
+    detail: str = ""
+    removed: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- steps
+def _step_title(text: str, title: str | None) -> Change:
+    if not title:
+        return Change("title", text)
+    first, sep, rest = text.lstrip("\ufeff").partition("\n")
+    norm = functools.partial(re.sub, r"\s+", " ")
+    if norm(first).strip().lower() == norm(title).strip().lower():
+        return Change("title", rest.lstrip("\n") if sep else "", "removed the title line", [first.strip()])
+    return Change("title", text)
+
+
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "table",
+    "tr",
+    "section",
+    "article",
+    "header",
+    "footer",
+}
+_DROP_TAGS = {"sup", "script", "style", "head", "title"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.tags: dict[str, int] = {}
+        self.dropped: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        if tag in _DROP_TAGS:
+            self.skip += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        if tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            if data.strip():
+                self.dropped.append(data.strip())
+        else:
+            self.parts.append(data)
+
+
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#x[0-9a-fA-F]+);")
+
+
+def _step_html(text: str) -> Change:
+    if not _TAG.search(text):
+        if _ENTITY.search(text):
+            n = len(_ENTITY.findall(text))
+            return Change("html", html.unescape(text), f"decoded {n} entities")
+        return Change("html", text)
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    out = "".join(parser.parts)
+    tags = ", ".join(f"<{t}>×{n}" for t, n in sorted(parser.tags.items()))
+    detail = f"removed tags {tags}"
+    if parser.dropped:
+        detail += f"; dropped {len(parser.dropped)} note marker(s)"
+    return Change("html", out, detail, parser.dropped)
+
+
+_MD_RULES: list[tuple[str, re.Pattern[str], str]] = [
+    ("link", re.compile(r"\[([^\]\n]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    ("bold", re.compile(r"\*\*(?=\S)((?:(?!\n[ \t]*\n).)+?)[^\S\n]*\*\*", re.S), r"\1"),
+    ("bold", re.compile(r"__(?=\S)((?:(?!\n[ \t]*\n).)+?)[^\S\n]*__", re.S), r"\1"),
+    (
+        "italic",
+        re.compile(r"(?<![\w*])\*(?=\S)((?:[^*\n]|\n(?![ \t]*\n))+?)(?<=\S)[^\S\n]*\*(?![\w*])"),
+        r"\1",
+    ),
+    ("italic", re.compile(r"(?<![\w_])_(?=\S)((?:[^_\n]|\n(?![ \t]*\n))+?)(?<=\S)_(?![\w_])"), r"\1"),
+    ("heading", re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M), r"\n\1\n"),
+    ("rule", re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M), ""),
+    ("escape", re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])"), r"\1"),
+]
+
+
+def _step_markdown(text: str) -> Change:
+    counts: dict[str, int] = {}
+    for name, rx, repl in _MD_RULES:
+        text, n = rx.subn(repl, text)
+        if n:
+            counts[name] = counts.get(name, 0) + n
+    detail = ", ".join(f"{k}×{v}" for k, v in counts.items())
+    return Change("markdown", text, f"removed markdown {detail}" if detail else "")
+
+
+@functools.cache
+def boilerplate_patterns(path: str | None = None) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """Load the boilerplate patterns (name, compiled regex, ``line`` or ``rest``).
+
+    Examples
+    --------
+    >>> [name for name, _, _ in boilerplate_patterns()][:2]
+    ['press-read-also', 'vie-publique-source']
+    """
+    import yaml
+
+    with open(path or config.BOILERPLATE_FILE, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    out = []
+    for entry in data["patterns"]:
+        if entry.get("remove", "line") not in ("line", "rest"):
+            raise ValueError(
+                f"{path or config.BOILERPLATE_FILE}: {entry['name']}: remove must be line or rest"
+            )
+        out.append((entry["name"], re.compile(entry["regex"], re.I), entry.get("remove", "line")))
+    return tuple(out)
+
+
+def _step_boilerplate(text: str, patterns) -> Change:
+    lines = text.split("\n")
+    kept: list[str] = []
+    removed: list[str] = []
+    names: list[str] = []
+    for i, line in enumerate(lines):
+        hit = next(((n, mode) for n, rx, mode in patterns if rx.match(line)), None)
+        if hit is None:
+            kept.append(line)
+            continue
+        names.append(hit[0])
+        if hit[1] == "rest":
+            removed.extend(x.strip() for x in lines[i:] if x.strip())
+            break
+        removed.append(line.strip())
+    detail = f"removed {len(removed)} line(s) ({', '.join(names)})" if removed else ""
+    return Change("boilerplate", "\n".join(kept), detail, removed)
+
+
+def _step_unwrap(text: str) -> Change:
+    paragraphs = re.split(r"\n[ \t]*\n", text)
+    joined = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
+    joined = [p for p in joined if p]
+    out = "\n\n".join(joined)
+    n_lines = text.count("\n") - out.count("\n")
+    return Change("unwrap", out, f"joined {n_lines} line break(s) into {len(joined)} paragraph(s)")
+
+
+_TYPO = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u2018": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2013": "\u2013",
+        "\u2014": "\u2013",
+        "\u2015": "\u2013",
+        "\u2012": "\u2013",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u200b": "",
+        "\ufeff": "",
+        "\u00ad": "",
+    }
+)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _step_typography(text: str, language: str) -> Change:
+    before = text
+    text = _CONTROL_CHARS.sub("", text.translate(_TYPO))
+    text = re.sub(r"«\s*", "« ", text)
+    text = re.sub(r"\s*»", " »", text)
+    if language == "fr":
+        text = re.sub(r"(?<=\S)[ \t]*([;:!?])(?=\s|$)", r" \1", text)
+    else:
+        text = re.sub(r"[ \t]+([;:!?])", r"\1", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" +\n", "\n", text).strip()
+    changed = sum(a != b for a, b in zip(before, text, strict=False)) + abs(len(before) - len(text))
+    return Change("typography", text, f"normalised about {changed} character(s)" if changed else "")
+
+
+# ---------------------------------------------------------------------- public API
+@dataclass
+class CleanText:
+    """A cleaned text with the audit trail of its steps."""
+
+    text: str
+    audit: list[dict[str, Any]]
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The paragraphs of the cleaned text."""
+        return [p for p in self.text.split("\n\n") if p.strip()]
+
+
+def clean_text(
+    text: str,
+    *,
+    language: str = "fr",
+    title: str | None = None,
+    steps: tuple[str, ...] = STEPS,
+    boilerplate: str | None = None,
+) -> CleanText:
+    """Clean one statement; return the text and what each step did.
+
+    Parameters
+    ----------
+    text : str
+        Raw text (already decoded and NFC-normalised by :func:`analysis.corpus.read_text`).
+    language : {"fr", "en"}
+        For French spacing rules.
+    title : str, optional
+        The manifest title: a first line repeating it is dropped.
+    steps : tuple of str
+        Steps to apply (see :data:`STEPS`), always in the canonical order.
+    boilerplate : str, optional
+        Path of another boilerplate YAML file.
+
+    Examples
+    --------
+    >>> c = clean_text("<p>La France&nbsp;: l’Ukraine.<br><br>A lire également</p>")
+    >>> c.text
+    "La France : l'Ukraine."
+    >>> [row["step"] for row in c.audit if row["changed"]]
+    ['html', 'boilerplate', 'unwrap', 'typography']
+    """
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise ValueError(f"unknown cleaning step(s) {sorted(unknown)}; known: {STEPS}")
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    audit = []
+    for step in STEPS:
+        if step not in steps:
+            continue
+        if step == "title":
+            change = _step_title(text, title)
+        elif step == "html":
+            change = _step_html(text)
+        elif step == "markdown":
+            change = _step_markdown(text)
+        elif step == "boilerplate":
+            change = _step_boilerplate(text, boilerplate_patterns(boilerplate))
+        elif step == "unwrap":
+            change = _step_unwrap(text)
+        else:
+            change = _step_typography(text, language)
+        audit.append(
+            {
+                "step": step,
+                "changed": change.text != text,
+                "chars_before": len(text),
+                "chars_after": len(change.text),
+                "words_before": len(text.split()),
+                "words_after": len(change.text.split()),
+                "detail": change.detail if change.text != text else "",
+                "removed": " | ".join(change.removed)[:500],
+            }
+        )
+        text = unicodedata.normalize("NFC", change.text)
+    return CleanText(text=text, audit=audit)
+
+
+def corpus_clean(corp: Corpus, *, steps: tuple[str, ...] = STEPS, boilerplate: str | None = None) -> Corpus:
+    """Clean every document of a corpus.
+
+    Returns a new corpus whose ``text`` column holds the cleaned text (the raw
+    text stays in ``raw_text``), with ``n_paragraphs`` and the audit trail in
+    ``corpus.audit`` (one row per document x step, plus a ``total`` row with the
+    tokens before and after cleaning).
+
+    Examples
+    --------
+    >>> from analysis.corpus import corpus
+    >>> cleaned = corpus_clean(corpus())
+    >>> int(cleaned.docs.loc[0, "n_paragraphs"])
+    11
+    >>> "lire également" in cleaned.docs.loc[0, "text"]
+    False
+    """
+    import pandas as pd
+
+    from analysis.corpus import Corpus
+    from analysis.tokens import tokenize
+
+    rows = []
+    texts, n_par = [], []
+    for doc in corp.docs.itertuples(index=False):
+        result = clean_text(
+            doc.text, language=doc.language, title=doc.title, steps=steps, boilerplate=boilerplate
+        )
+        for entry in result.audit:
+            rows.append({"doc_id": doc.doc_id, **entry})
+        before = sum(k != "punct" for *_, k in tokenize(doc.text, doc.language))
+        after = sum(k != "punct" for *_, k in tokenize(result.text, doc.language))
+        rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "step": "total",
+                "changed": before != after,
+                "chars_before": len(doc.text),
+                "chars_after": len(result.text),
+                "words_before": before,
+                "words_after": after,
+                "detail": f"tokens {before} -> {after}",
+                "removed": "",
+            }
+        )
+        texts.append(result.text)
+        n_par.append(len(result.paragraphs))
+    docs = corp.docs.copy()
+    docs["raw_text"] = docs["text"]
+    docs["text"] = texts
+    docs["n_paragraphs"] = n_par
+    cleaned = Corpus(
+        docs=docs,
+        problems=corp.problems,
+        history=[*corp.history, {"op": "corpus_clean", "steps": list(steps), "version": CLEANER_VERSION}],
+        manifest=corp.manifest,
+    )
+    cleaned.audit = pd.DataFrame(rows)  # type: ignore[attr-defined]
+    logger.info("cleaned %d documents", len(docs))
+    return cleaned
+
+
+def audit_summary(audit: pd.DataFrame) -> pd.DataFrame:
+    """Summarise an audit trail per step: documents changed, characters and words removed.
+
+    Examples
+    --------
+    >>> from analysis.corpus import corpus
+    >>> s = audit_summary(corpus_clean(corpus()).audit)
+    >>> "boilerplate" in s["step"].tolist()
+    True
+    """
+    steps = audit[audit["step"] != "total"].copy()
+    steps["chars_removed"] = steps["chars_before"] - steps["chars_after"]
+    steps["words_removed"] = steps["words_before"] - steps["words_after"]
+    out = (
+        steps.groupby("step", sort=False)
+        .agg(
+            documents_changed=("changed", "sum"),
+            chars_removed=("chars_removed", "sum"),
+            words_removed=("words_removed", "sum"),
+        )
+        .reset_index()
+    )
+    out["documents_changed"] = out["documents_changed"].astype("int64")
+    return out

@@ -1,0 +1,75 @@
+"""Cleaning: markup, boilerplate, unwrapping, typography, audit trail."""
+
+from __future__ import annotations
+
+import re
+
+from analysis.clean import audit_summary, clean_text, corpus_clean
+from analysis.corpus import corpus
+
+MARKUP = ["<", "**", "\\###", "&nbsp;", "&#39;", "Source https"]
+
+
+def test_seed_boilerplate_gone_and_paragraphs(seed_clean):
+    text = seed_clean.docs.loc[0, "text"]
+    assert "lire également" not in text.lower()
+    assert not any(m in text for m in MARKUP)
+    # hand count in the raw file: 11 body paragraphs after the title, then the trailer
+    assert int(seed_clean.docs.loc[0, "n_paragraphs"]) == 11
+    assert text.startswith("Le président français Emmanuel Macron")
+    assert "’" not in text  # typographic apostrophes normalised
+
+
+def test_seed_audit_records_each_removal(seed_clean):
+    audit = seed_clean.audit
+    bp = audit[(audit["step"] == "boilerplate")].iloc[0]
+    assert bp["changed"] and bp["removed"] == "A lire également"
+    title = audit[(audit["step"] == "title")].iloc[0]
+    assert title["removed"].startswith("La France et le Canada conviennent")
+    total = audit[audit["step"] == "total"].iloc[0]
+    assert total["words_before"] > total["words_after"]
+    assert set(audit_summary(audit)["step"]) >= {"title", "boilerplate", "typography"}
+
+
+def test_html_fragment_synthetic():
+    raw = (
+        "<p>Alphaland et Betaland&nbsp;: l&#39;accord fictif<sup>1</sup>.<br><br>"
+        "Deuxième paragraphe&hellip;<br><br>Source https://example.invalid, le 1er janvier 2000<br></p>"
+    )
+    c = clean_text(raw, language="fr")
+    assert c.paragraphs == ["Alphaland et Betaland : l'accord fictif.", "Deuxième paragraphe…"]
+    html_row = next(r for r in c.audit if r["step"] == "html")
+    assert "<p>" in html_row["detail"] and html_row["removed"] == "1"
+
+
+def test_markdown_hard_wrapped_synthetic():
+    raw = (
+        "**Synthetic Heading**  \n\nThe *Alphaland*\nparties met in **Betaland** to discuss\n"
+        "the _fictional_ plan.  \n  \n\\###\n"
+    )
+    c = clean_text(raw, language="en")
+    assert c.paragraphs == [
+        "Synthetic Heading",
+        "The Alphaland parties met in Betaland to discuss the fictional plan.",
+    ]
+
+
+def test_typography_synthetic():
+    c = clean_text("« Texte » — l’essai\u00a0; vraiment\u202f? “oui”", language="fr")
+    assert c.text == '« Texte » – l\'essai ; vraiment ? "oui"'
+    c_en = clean_text("Really ? Yes ; no", language="en")
+    assert c_en.text == "Really? Yes; no"
+
+
+def test_title_line_dropped_only_when_it_repeats_the_title():
+    assert clean_text("Titre fictif\n\nCorps.", title="Titre fictif").text == "Corps."
+    assert clean_text("Autre ligne\n\nCorps.", title="Titre fictif").text == "Autre ligne\n\nCorps."
+
+
+def test_every_shared_text_cleans_without_markup(shared_manifest):
+    cleaned = corpus_clean(corpus(shared_manifest))
+    for doc in cleaned.docs.itertuples():
+        left = [m for m in MARKUP if m in doc.text]
+        assert not left, f"{doc.doc_id}: {left}"
+        assert not re.search(r"(?<!\w)\*|\*(?!\w)", doc.text), doc.doc_id
+        assert doc.n_paragraphs >= 1
