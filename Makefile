@@ -1,0 +1,50 @@
+# Diplomatic statements analysis. `make` or `make help` lists the targets.
+# Every target sets up its own virtual environment (.venv) on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
+export MPLBACKEND := Agg
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test lint lab reference clean-data bench distclean
+
+help: ## List the targets with what they do
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,dask]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(STAMP) ## Create .venv and install the package with its test tools
+
+report: setup ## Main job: run the notebooks on the embedded data and write the PDF report
+	$(PY) -m analysis run
+
+test: setup ## Run the whole test suite
+	$(PY) -m pytest
+
+lint: setup ## ruff on the package and tests
+	$(PY) -m ruff check src tests
+
+lab: setup ## Start JupyterLab with the project's kernel ("analysis")
+	$(PY) -m pip install --quiet -e '.[dev,dask,lab]'
+	$(PY) -m ipykernel install --sys-prefix --name analysis --display-name "analysis (diplomatic statements)"
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+clean-data: setup ## Rebuild data/processed from data/raw (clean + tokens)
+	$(PY) -m analysis clean
+
+reference: setup ## Rebuild the shipped reference features from ../shared/corpus
+	$(PY) -m analysis reference build --corpus ../shared/corpus/manifest.csv
+
+bench: setup ## Benchmark clean/tokenise/count/compare against the NFC+lower baseline
+	$(PY) -m analysis bench
+
+distclean: ## Remove the virtual environment and caches (keeps data and reports)
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache

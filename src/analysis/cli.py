@@ -1,0 +1,347 @@
+"""Command line: ``python -m analysis SUBCOMMAND`` (``--help`` lists them).
+
+Exit codes: 0 success; 1 a run or computation failed; 2 bad usage or bad input
+(a corpus, dictionary, parameter or file problem); 3 another run holds the lock.
+Errors are one line on stderr naming the file and the problem; ``--debug``
+shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from analysis import __version__, config
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+
+class UsageError(ValueError):
+    """Bad input given on the command line."""
+
+
+# ----------------------------------------------------------------------------- helpers
+def _load_documents(items: list[str], corpus_manifest: str | None, language: str | None):
+    """Documents named on the command line: ids of the manifest, or plain text files."""
+    from analysis.corpus import corpus, corpus_from_files, corpus_subset
+
+    files = [i for i in items if Path(i).is_file()]
+    ids = [i for i in items if i not in files]
+    parts = []
+    if files:
+        parts.append(corpus_from_files(files, language=language))
+    if ids or not files:
+        corp = corpus(corpus_manifest or config.RAW_MANIFEST)
+        if ids:
+            unknown = sorted(set(ids) - set(corp.docs["doc_id"]))
+            if unknown:
+                raise UsageError(
+                    f"{corp.manifest}: no document with id {', '.join(unknown)} (and no such file)"
+                )
+            corp = corpus_subset(corp, ids=ids)
+        parts.append(corp)
+    if len(parts) == 1:
+        return parts[0]
+    import pandas as pd
+
+    from analysis.corpus import Corpus
+
+    return Corpus(docs=pd.concat([p.docs for p in parts], ignore_index=True), history=parts[0].history)
+
+
+def _write_table(df, output: str | None, fmt: str) -> None:
+    from analysis.store import write_csv, write_parquet
+
+    if output:
+        (write_parquet if fmt == "parquet" else write_csv)(df, output)
+        logger.info("wrote %s", output)
+    elif fmt == "parquet":
+        raise UsageError("--format parquet needs --output FILE")
+    else:
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+
+
+# ---------------------------------------------------------------------------- commands
+def cmd_clean(args: argparse.Namespace) -> int:
+    from analysis.pipeline import write_processed
+
+    out = write_processed(args.corpus or config.RAW_MANIFEST, Path(args.output))
+    sys.stderr.write(f"processed data written to {out}\n")
+    return EXIT_OK
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from analysis.clean import clean_text
+    from analysis.corpus import detect_language, read_text
+    from analysis.tokens import iter_surface
+
+    text, _enc = read_text(args.file)
+    language = args.language or detect_language(text)
+    if not args.raw:
+        text = clean_text(text, language=language).text
+    for surface, key in iter_surface(text, language):
+        sys.stdout.write(f"{surface}\t{key}\n")
+    return EXIT_OK
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    if args.source:
+        from analysis.stream import count_corpus
+
+        out = count_corpus(
+            args.source,
+            Path(args.output or config.PROCESSED_DIR / "counts"),
+            dictionary=args.dictionary,
+            jobs=args.jobs,
+            engine=args.engine,
+            scheduler=args.scheduler,
+        )
+        sys.stderr.write(f"partitioned counts written to {out}\n")
+        return EXIT_OK
+    from analysis.pipeline import count_documents
+
+    corp = _load_documents(args.documents, args.corpus, args.language)
+    table = count_documents(corp, dictionary_path=args.dictionary, by=args.by)
+    _write_table(table, args.output, args.format)
+    return EXIT_OK
+
+
+def cmd_kwic(args: argparse.Namespace) -> int:
+    from analysis.clean import corpus_clean
+    from analysis.dictionary import dictionary
+    from analysis.lookup import kwic, kwic_text
+    from analysis.tokens import tokens
+
+    corp = corpus_clean(_load_documents(args.documents, args.corpus, args.language))
+    toks = tokens(corp)
+    dic = dictionary(args.dictionary) if args.dictionary else None
+    table = kwic(toks, args.pattern, dictionary=dic, window=args.window)
+    if args.format == "csv":
+        _write_table(table, args.output, "csv")
+    else:
+        sys.stdout.write(kwic_text(table) + "\n")
+    return EXIT_OK
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    from analysis.reference import reference_build
+
+    out = reference_build(args.corpus, Path(args.output), dictionary_path=args.dictionary)
+    sys.stderr.write(f"reference features written to {out}\n")
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from analysis.compare import compare
+
+    result = compare(
+        args.focus,
+        corpus_manifest=args.corpus or config.RAW_MANIFEST,
+        dictionary_path=args.dictionary,
+        reference_language=args.reference_language,
+        parties=args.parties,
+        since=args.since,
+        until=args.until,
+        genre=args.genre,
+        ids=args.ids,
+        min_count=args.min_count,
+    )
+    for note in result.notes:
+        sys.stderr.write(f"note: {note}\n")
+    if args.level == "word":
+        if result.words is None:
+            raise UsageError(result.words_message)
+        table = result.words
+    elif args.level == "similarity":
+        table = result.similarity
+    else:
+        table = result.themes
+    _write_table(table, args.output, args.format)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from analysis.pipeline import run_report
+    from analysis.run import parse_cli_params
+
+    params = parse_cli_params(args.param, Path(args.params_file) if args.params_file else None)
+    pdf = run_report(
+        params,
+        keep=args.keep,
+        cell_timeout=args.cell_timeout,
+        total_timeout=args.timeout,
+        progress=None,
+    )
+    sys.stdout.write(f"{pdf}\n")
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from analysis.bench import format_bench, run_bench
+
+    table = run_bench(size_mb=args.size_mb, repeats=args.repeats)
+    sys.stdout.write(format_bench(table) + "\n")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------ parser
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser (also used to document the CLI).
+
+    Examples
+    --------
+    >>> p = build_parser()
+    >>> p.parse_args(["count", "--by", "pattern"]).by
+    'pattern'
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Text-as-data analysis of diplomatic statements.",
+        epilog="Exit codes: 0 ok, 1 failed run, 2 bad usage or input, 3 another run holds the lock.",
+    )
+    parser.add_argument("--version", action="version", version=f"analysis {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("clean", help="clean and tokenise a corpus into data/processed (Parquet)")
+    p.add_argument("--corpus", help="manifest CSV (default: data/raw/manifest.csv)")
+    p.add_argument("--output", default=str(config.PROCESSED_DIR), help="output folder")
+    p.set_defaults(func=cmd_clean)
+
+    p = sub.add_parser("tokens", help="print the tokens of a text file: surface<TAB>key")
+    p.add_argument("file", help="plain text file")
+    p.add_argument("--language", choices=config.LANGUAGES, help="default: detected")
+    p.add_argument("--raw", action="store_true", help="tokenise without cleaning")
+    p.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("count", help="theme (or pattern) counts per document")
+    p.add_argument("documents", nargs="*", metavar="DOC_ID_OR_FILE", help="default: every document")
+    p.add_argument("--corpus", help="manifest CSV (default: data/raw/manifest.csv)")
+    p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY), help="dictionary YAML")
+    p.add_argument("--by", choices=("theme", "pattern"), default="theme")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument("--output", help="file (default: stdout); a folder with --source")
+    p.add_argument("--language", choices=config.LANGUAGES, help="language of plain text files")
+    p.add_argument("--source", help="large corpus: folder of .txt, .jsonl or .parquet (streamed)")
+    p.add_argument("--jobs", type=int, default=None, help="processes for --source (default: all cores)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local", help="engine for --source")
+    p.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
+    p.set_defaults(func=cmd_count)
+
+    p = sub.add_parser("kwic", help="keywords in context for a pattern or a theme id")
+    p.add_argument("pattern", help="word, glob (ukrain*), phrase, or theme id with --dictionary")
+    p.add_argument("documents", nargs="*", metavar="DOC_ID_OR_FILE")
+    p.add_argument("--window", type=int, default=8, help="tokens each side")
+    p.add_argument("--dictionary", help="dictionary YAML (to look up a theme id)")
+    p.add_argument("--corpus", help="manifest CSV")
+    p.add_argument("--language", choices=config.LANGUAGES)
+    p.add_argument("--format", choices=("text", "csv"), default="text")
+    p.add_argument("--output")
+    p.set_defaults(func=cmd_kwic)
+
+    p = sub.add_parser("reference", help="build the shipped reference features")
+    rsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    b = rsub.add_parser("build", help="derive features from a corpus of full texts")
+    b.add_argument("--corpus", required=True, help="manifest of the full texts")
+    b.add_argument("--output", default=str(config.REFERENCE_DIR))
+    b.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
+    b.set_defaults(func=cmd_reference)
+
+    p = sub.add_parser("compare", help="compare a statement with the reference statements")
+    p.add_argument("--focus", default=config.DEFAULT_FOCUS_ID, help="focus document id")
+    p.add_argument("--corpus", help="manifest of the focus (default: data/raw/manifest.csv)")
+    p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
+    p.add_argument("--reference-language", choices=config.LANGUAGES, help="filter references")
+    p.add_argument("--parties", action="append", help="keep references with this party (repeatable)")
+    p.add_argument("--since", help="YYYY-MM-DD")
+    p.add_argument("--until", help="YYYY-MM-DD")
+    p.add_argument("--genre", action="append", help="keep references of this genre (repeatable)")
+    p.add_argument("--ids", nargs="+", help="explicit reference ids")
+    p.add_argument("--level", choices=("theme", "word", "similarity"), default="theme")
+    p.add_argument("--min-count", type=int, default=3, help="minimum focus count to test")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument("--output")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("run", help="main job: run the notebooks with papermill and write the PDF report")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("-f", "--params-file", metavar="PARAMS.yaml")
+    p.add_argument("--keep", type=int, default=None, help="keep only the last N runs")
+    p.add_argument("--cell-timeout", type=float, default=600, help="seconds per cell")
+    p.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("bench", help="throughput benchmark against the NFC+lower baseline")
+    p.add_argument("--size-mb", type=float, default=20.0)
+    p.add_argument("--repeats", type=int, default=3)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def _exit_code(exc: BaseException) -> int:
+    from analysis.corpus import CorpusError, TextError
+
+    bad_input: tuple[type[BaseException], ...] = (
+        UsageError, CorpusError, TextError, FileNotFoundError, IsADirectoryError,
+    )  # fmt: skip
+    try:
+        from analysis.dictionary import DictionaryError
+
+        bad_input += (DictionaryError,)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from analysis.run import ParameterError, RunFailed, RunLocked
+
+        if isinstance(exc, RunLocked):
+            return EXIT_LOCKED
+        if isinstance(exc, ParameterError):
+            return EXIT_USAGE
+        if isinstance(exc, RunFailed):
+            return EXIT_FAILED
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(exc, bad_input):
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Examples
+    --------
+    >>> main(["--version"])  # doctest: +SKIP
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not args.debug:
+        for noisy in ("fontTools", "weasyprint", "matplotlib", "traitlets", "papermill", "asyncio"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write("analysis: interrupted\n")
+        return EXIT_FAILED
+    except Exception as exc:  # one clear line, traceback only with --debug
+        if args.debug:
+            raise
+        message = str(exc).strip() or exc.__class__.__name__
+        lines = message.splitlines()
+        if len(lines) > 1 and hasattr(exc, "problems"):
+            sys.stderr.write(f"analysis: error: {lines[0]}\n")
+            for line in lines[1:]:
+                sys.stderr.write(f"analysis:   {line.strip()}\n")
+        else:
+            sys.stderr.write(f"analysis: error: {' '.join(lines)}\n")
+        return _exit_code(exc)
