@@ -323,8 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not args.debug:
-        for noisy in ("fontTools", "weasyprint", "matplotlib", "traitlets", "papermill", "asyncio"):
+        for noisy in ("fontTools", "matplotlib", "traitlets", "papermill", "asyncio"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # weasyprint warns on every font subset (HarfBuzz-Subset missing): keep its errors only
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
         return args.func(args)
     except BrokenPipeError:  # output piped into `head`: not an error

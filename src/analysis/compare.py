@@ -55,6 +55,8 @@ class Comparison:
         Cosine similarity of root-theme rate profiles, with titles and dates.
     notes : list of str
         What the reader must know (cross-language comparison, unavailable patterns...).
+    notes_fr : list of str
+        The same notes in French (for French reports).
     """
 
     focus: dict[str, Any]
@@ -70,6 +72,11 @@ class Comparison:
     tokens: Tokens
     corpus: Corpus
     parameters: dict[str, Any] = field(default_factory=dict)
+    notes_fr: list[str] = field(default_factory=list)
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The notes in French or English."""
+        return self.notes_fr if lang == "fr" else self.notes
 
     @property
     def focus_id(self) -> str:
@@ -158,6 +165,12 @@ def compare(
         "genre": genre, "format": format, "ids": ids,
     }  # fmt: skip
     notes: list[str] = []
+    notes_fr: list[str] = []
+
+    def note(en: str, fr: str) -> None:
+        notes.append(en)
+        notes_fr.append(fr)
+
     corp = corpus(corpus_manifest)
     if focus_id not in set(corp.docs["doc_id"]):
         raise ValueError(f"{corp.manifest}: no document with id {focus_id!r} (the focus)")
@@ -178,7 +191,8 @@ def compare(
     docs = toks.docs[META_COLUMNS].copy()
     docs["role"] = ["focus" if d == focus_id else "reference" for d in docs["doc_id"]]
     docs["source"] = "full text"
-    counts = look.counts[["doc_id", "theme", "parent", "count", "tokens"]].copy()
+    doc_tokens = toks.docs[["doc_id", "n_tokens"]].rename(columns={"n_tokens": "tokens"})
+    counts = look.counts[["doc_id", "theme", "parent", "count"]].merge(doc_tokens, on="doc_id")
 
     if reference is not None:
         ref = reference_set(reference).subset(**filters)
@@ -192,15 +206,21 @@ def compare(
         if not missing.empty:
             for theme, group in missing.groupby("theme"):
                 pats = sorted(set("; ".join(group["unavailable_patterns"]).split("; ")))
-                notes.append(
-                    f"theme {theme!r}: unavailable for {group['doc_id'].nunique()} features-only "
-                    f"reference document(s): the reference features do not count {', '.join(pats)}"
+                n_docs = group["doc_id"].nunique()
+                note(
+                    f"theme {theme!r}: unavailable for {n_docs} features-only reference document(s): "
+                    f"the reference features do not count {', '.join(pats)}",
+                    f"thème {theme!r} : indisponible pour {n_docs} document(s) de référence (données "
+                    f"dérivées seulement) : elles ne comptent pas {', '.join(pats)}",
                 )
         if not rcounts["exact"].all():
-            notes.append(
+            note(
                 "the dictionary differs from the one the reference features were built with: "
                 "reference theme counts are computed from token and phrase counts, without the "
-                "overlap and exclusion rules (which need token positions)"
+                "overlap and exclusion rules (which need token positions)",
+                "le dictionnaire diffère de celui des données de référence : leurs comptes sont "
+                "recalculés à partir des comptes de mots et d'expressions, sans les règles de "
+                "chevauchement et d'exclusion (qui demandent les positions des mots)",
             )
         counts = pd.concat([counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True)
     else:
@@ -228,10 +248,14 @@ def compare(
     cross = bool(ref_langs - {focus_language})
     themes["cross_language"] = cross
     if cross:
-        notes.append(
+        langs = ", ".join(sorted(ref_langs))
+        note(
             f"theme-level comparison across languages: the focus is in {focus_language}, reference "
-            f"documents are in {', '.join(sorted(ref_langs))} (the dictionary is bilingual; word-level "
-            "keyness uses only documents in the focus language)"
+            f"documents are in {langs} (the dictionary is bilingual; word-level keyness uses only "
+            "documents in the focus language)",
+            f"comparaison thématique entre langues : le texte analysé est en {focus_language}, les "
+            f"références en {langs} (le dictionnaire est bilingue ; les mots caractéristiques ne sont "
+            "calculés que contre les références de même langue)",
         )
 
     # word level: only against reference documents in the focus language
@@ -243,7 +267,11 @@ def compare(
             f"no reference document in the focus language ({focus_language}): word-level keyness "
             "is not computed across languages"
         )
-        notes.append(words_message)
+        note(
+            words_message,
+            f"aucune référence dans la langue du texte ({focus_language}) : les mots caractéristiques "
+            "ne sont pas calculés d'une langue à l'autre",
+        )
     else:
         kc = key_counts(toks)
         parts = [kc[kc["doc_id"].isin(same_lang["doc_id"])]]
@@ -288,4 +316,5 @@ def compare(
         tokens=toks,
         corpus=cleaned,
         parameters=params,
+        notes_fr=notes_fr,
     )

@@ -107,9 +107,11 @@ def render_report(run_dir: Path, manifest: dict[str, Any]) -> Path:
     Used as the ``finalize`` step of :func:`analysis.run.run`: the run only
     succeeds (and ``reports/latest`` only moves) if the PDF was written.
     """
+    from analysis.brief import TEXT
     from analysis.report import notebook_to_pdf
 
     params = manifest.get("parameters", {})
+    lang = params.get("lang", "fr")
     focus = params.get("focus_id", config.DEFAULT_FOCUS_ID)
     notebooks = sorted(Path(run_dir).glob("*report*.ipynb"))
     if not notebooks:
@@ -118,8 +120,8 @@ def render_report(run_dir: Path, manifest: dict[str, Any]) -> Path:
     notebook_to_pdf(
         notebooks[-1],
         pdf,
-        lang=params.get("lang", "fr"),
-        title=params.get("report_title") or "Analyse d'un communiqué diplomatique",
+        lang=lang,
+        title=params.get("report_title") or TEXT.get(lang, TEXT["fr"])["title"],
         base_dir=Path(run_dir),
     )
     logger.info("report written: %s", pdf)
@@ -137,3 +139,43 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
     result = run(params or {}, finalize=render_report, **options)
     pdfs = sorted(result.run_dir.glob("report-*.pdf"))
     return pdfs[-1]
+
+
+def load_processed(folder: Path | str = config.PROCESSED_DIR) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read ``documents``, ``tokens`` and ``audit`` back from a processed-data folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> docs, toks, audit = load_processed(write_processed(config.RAW_MANIFEST, tempfile.mkdtemp()))
+    >>> docs["doc_id"].tolist()
+    ['fr-ca-2024-09-26-press-fr']
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    return (
+        pd.read_parquet(folder / "documents.parquet"),
+        pd.read_parquet(folder / "tokens.parquet"),
+        pd.read_parquet(folder / "audit.parquet"),
+    )
+
+
+def lookup_corpus(manifest: Path | str = config.RAW_MANIFEST, dictionary_path: Path | str = config.DEFAULT_DICTIONARY):
+    """Clean, tokenise and look up every document of a manifest; return ``(tokens, lookup)``.
+
+    Examples
+    --------
+    >>> toks, look = lookup_corpus()
+    >>> int(look.counts["count"].sum()) > 0
+    True
+    """
+    from analysis.clean import corpus_clean
+    from analysis.corpus import corpus
+    from analysis.dictionary import dictionary
+    from analysis.lookup import tokens_lookup
+    from analysis.tokens import tokens
+
+    toks = tokens(corpus_clean(corpus(manifest)))
+    dic = dictionary(dictionary_path, languages=tuple(sorted(set(toks.docs["language"]))))
+    return toks, tokens_lookup(toks, dic)

@@ -47,6 +47,34 @@ DOC_COLUMNS = [
 ]  # fmt: skip
 
 
+MAX_TITLE_WORDS = 8
+
+
+def short_title(title: str, max_words: int = MAX_TITLE_WORDS) -> str:
+    """Cut a title to its first words (shipped titles never carry a sentence of the text).
+
+    Several source titles open the text itself; the reference set keeps enough
+    words to recognise the document (at most ``max_words`` runs of word
+    characters, so ``M. Jean-Yves`` counts three), and its source URL to find it.
+
+    Examples
+    --------
+    >>> short_title("Déclaration conjointe des ministres des affaires étrangères de la France")
+    'Déclaration conjointe des ministres des affaires étrangères de…'
+    >>> short_title("United States-France Joint Statement")
+    'United States-France Joint Statement'
+    """
+    kept: list[str] = []
+    count = 0
+    for word in str(title).split():
+        n = len(re.findall(r"\w+", word))
+        if count + n > max_words:
+            return " ".join(kept).rstrip(",;:") + "…"
+        kept.append(word)
+        count += n
+    return " ".join(kept)
+
+
 def phrase_counts(toks: Tokens, dictionary: Dictionary) -> pd.DataFrame:
     """Count every occurrence of each multi-word pattern, before any overlap rule.
 
@@ -146,10 +174,14 @@ def reference_build(
     look = tokens_lookup(toks, dic)
 
     docs = toks.docs[DOC_COLUMNS].sort_values("doc_id").reset_index(drop=True)
+    docs["title"] = docs["title"].map(short_title)
     counts = key_counts(toks).sort_values(["doc_id", "key"]).reset_index(drop=True)
     phrases = phrase_counts(toks, dic)
+    doc_tokens = toks.docs[["doc_id", "n_tokens"]].rename(columns={"n_tokens": "tokens"})
     themes = (
-        look.counts[["doc_id", "theme", "parent", "count", "tokens"]]
+        look.counts[["doc_id", "theme", "parent", "count"]]
+        .merge(doc_tokens, on="doc_id")
+        .assign(parent=lambda d: d["parent"].fillna("").astype(str))
         .sort_values(["doc_id", "theme"])
         .reset_index(drop=True)
     )
@@ -187,8 +219,9 @@ def _readme(docs: pd.DataFrame, build: dict[str, Any]) -> str:
         "`manifest.csv` there give the provenance of every text).",
         "",
         "## What is here (derived, non-consumptive data; no sentence of any statement)",
-        "- `documents.csv`: metadata per document (id, title, date, parties, format, language,",
-        "  genre, completeness, source URL, publisher, licence), the sha256 of the text file",
+        "- `documents.csv`: metadata per document (id, title cut to its first eight words, date,",
+        "  parties, format, language, genre, completeness, source URL, publisher, licence), the",
+        "  sha256 of the text file",
         "  and the token count (punctuation excluded).",
         "- `token_counts.parquet`: count of every token type (match key) per document.",
         "- `phrase_counts.parquet`: raw count of every multi-word pattern of the build dictionary.",

@@ -192,8 +192,10 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
     # 5. most similar statements
     sim = comp.similarity.head(3)
     if len(sim):
-        parts = [f"« {r.title} » ({r.date}, {fmt_number(r.cosine, lang, 2)})" if fr else
-                 f"“{r.title}” ({r.date}, {fmt_number(r.cosine, lang, 2)})" for r in sim.itertuples()]  # fmt: skip
+        short = [t if len(t) <= 90 else t[:89].rstrip() + "…" for t in sim["title"]]
+        parts = [f"« {t} » ({r.date}, {fmt_number(r.cosine, lang, 2)})" if fr else
+                 f"“{t}” ({r.date}, {fmt_number(r.cosine, lang, 2)})"
+                 for t, r in zip(short, sim.itertuples(), strict=True)]  # fmt: skip
         out.append(
             (f"Par son profil thématique, le texte ressemble surtout à {_list(parts, lang)} (similarité cosinus).")
             if fr

@@ -1,0 +1,536 @@
+"""The stakeholder brief, section by section (what ``notebooks/04_report.ipynb`` shows).
+
+:class:`Brief` computes the comparison once; each method returns a display
+block (:mod:`analysis.report`) and, as a side effect, writes the figures and
+tables it shows into the run folder (``figures/`` and ``tables/``), so every
+number of the PDF can be checked against a CSV file of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analysis import config
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analysis.compare import Comparison
+    from analysis.report import Block
+
+logger = logging.getLogger(__name__)
+
+TEXT = {
+    "fr": {
+        "title": "Analyse thématique d'une déclaration diplomatique",
+        "kicker": "Note de recherche",
+        "focus": "Texte analysé",
+        "date": "Date",
+        "parties": "Parties",
+        "genre": "Genre",
+        "language": "Langue",
+        "run": "Exécution",
+        "run_date": "Date de l'analyse",
+        "corpus": "Corpus de comparaison",
+        "dictionary": "Dictionnaire",
+        "tokens": "Mots (hors ponctuation)",
+        "summary": "Synthèse",
+        "profile": "Profil thématique",
+        "profile_cap": "Taux pour 1 000 mots du texte analysé (point) et des déclarations de référence "
+        "(médiane et écart interquartile), par thème.",
+        "keyness": "Thèmes sur- et sous-représentés",
+        "keyness_cap": "Log Ratio (log2 du rapport des taux) du texte contre l'ensemble des références, "
+        "avec son intervalle de confiance à 95 % ; marqueurs pleins : significatif après correction de Holm.",
+        "theme_table": "Tableau des thèmes",
+        "theme_table_cap": "Comptes, taux pour 1 000 mots, G2, p exact corrigé (Holm), Log Ratio et sa borne "
+        "prudente (LRC), centile du texte parmi les références.",
+        "heatmap": "Le texte parmi les déclarations de référence",
+        "heatmap_cap": "Taux pour 1 000 mots par document et par thème ; documents classés par similarité "
+        "avec le texte analysé (encadré).",
+        "dispersion": "Où les thèmes apparaissent dans le texte",
+        "dispersion_cap": "Position de chaque occurrence le long du texte (0 = début, 1 = fin).",
+        "kwic": "Extraits en contexte",
+        "kwic_cap": "Occurrences des principaux thèmes dans le texte nettoyé ({n} mots de contexte).",
+        "similarity": "Déclarations les plus proches",
+        "similarity_cap": "Similarité cosinus des profils thématiques (taux par thème) avec le texte analysé.",
+        "words": "Mots caractéristiques",
+        "words_cap": "Mots sur-représentés dans le texte par rapport aux références de même langue "
+        "(mots vides exclus).",
+        "timeline": "Évolution des thèmes dans les références",
+        "timeline_cap": "Taux pour 1 000 mots des principaux thèmes dans les déclarations de référence, "
+        "par date ; le texte analysé est marqué.",
+        "method": "Méthode",
+        "references": "Déclarations de référence",
+        "references_cap": "Documents de comparaison (textes réels ; seules des données dérivées sont "
+        "distribuées avec le logiciel).",
+        "appendix": "Annexe : le dictionnaire",
+        "appendix_cap": "Motifs du dictionnaire par thème et par langue.",
+        "repro": "Reproductibilité",
+        "notes": "Points d'attention",
+        "no_words": "Aucune déclaration de référence dans la langue du texte analysé : les mots "
+        "caractéristiques ne sont pas calculés d'une langue à l'autre.",
+    },
+    "en": {
+        "title": "Theme analysis of a diplomatic statement",
+        "kicker": "Research brief",
+        "focus": "Text analysed",
+        "date": "Date",
+        "parties": "Parties",
+        "genre": "Genre",
+        "language": "Language",
+        "run": "Run",
+        "run_date": "Analysis date",
+        "corpus": "Comparison corpus",
+        "dictionary": "Dictionary",
+        "tokens": "Words (punctuation excluded)",
+        "summary": "Summary",
+        "profile": "Theme profile",
+        "profile_cap": "Rate per 1,000 words of the text analysed (dot) and of the reference statements "
+        "(median and interquartile range), by theme.",
+        "keyness": "Over- and under-represented themes",
+        "keyness_cap": "Log Ratio (log2 of the rate ratio) of the text against the pooled references, with "
+        "its 95% confidence interval; filled markers: significant after Holm correction.",
+        "theme_table": "Theme table",
+        "theme_table_cap": "Counts, rates per 1,000 words, G2, exact p (Holm-corrected), Log Ratio and its "
+        "conservative end (LRC), percentile of the text among the references.",
+        "heatmap": "The text among the reference statements",
+        "heatmap_cap": "Rates per 1,000 words by document and theme; documents ordered by similarity to the "
+        "text analysed (framed).",
+        "dispersion": "Where the themes occur in the text",
+        "dispersion_cap": "Position of each occurrence along the text (0 = start, 1 = end).",
+        "kwic": "Excerpts in context",
+        "kwic_cap": "Occurrences of the main themes in the cleaned text ({n} words of context).",
+        "similarity": "Closest statements",
+        "similarity_cap": "Cosine similarity of theme profiles (rates per theme) with the text analysed.",
+        "words": "Characteristic words",
+        "words_cap": "Words over-represented in the text against references in the same language "
+        "(stopwords excluded).",
+        "timeline": "Themes over time in the references",
+        "timeline_cap": "Rates per 1,000 words of the main themes in the reference statements, by date; the "
+        "text analysed is marked.",
+        "method": "Method",
+        "references": "Reference statements",
+        "references_cap": "Comparison documents (real texts; only derived data ship with the software).",
+        "appendix": "Appendix: the dictionary",
+        "appendix_cap": "Dictionary patterns by theme and language.",
+        "repro": "Reproducibility",
+        "notes": "Points to keep in mind",
+        "no_words": "No reference statement in the language of the text analysed: characteristic words "
+        "are not computed across languages.",
+    },
+}
+
+GENRE_LABELS = {
+    "fr": {
+        "press_article": "article de presse", "joint_statement": "déclaration conjointe",
+        "communique": "communiqué", "declaration": "déclaration", "speech": "discours",
+        "press_conference": "conférence de presse", "statement": "déclaration",
+    },
+    "en": {
+        "press_article": "press article", "joint_statement": "joint statement", "communique": "communiqué",
+        "declaration": "declaration", "speech": "speech", "press_conference": "press conference",
+        "statement": "statement",
+    },
+}  # fmt: skip
+
+
+def short_licence(text: str) -> str:
+    """Shorten a manifest's licence statement for a table.
+
+    Examples
+    --------
+    >>> short_licence("Public domain: U.S. federal government work (17 U.S.C. 105). Obtained via ...")
+    'Public domain (U.S. federal government work)'
+    >>> short_licence("Repo LICENSE: MIT (...). Content: ... under Licence Ouverte / Etalab 2.0 (...)")
+    'Licence Ouverte / Etalab 2.0 (text); MIT (repository)'
+    """
+    low = str(text).lower()
+    if low.startswith("public domain"):
+        return "Public domain (U.S. federal government work)"
+    if "etalab" in low:
+        return "Licence Ouverte / Etalab 2.0 (text); MIT (repository)"
+    return str(text)[:60] + ("…" if len(str(text)) > 60 else "")
+
+
+def output_folder(output_dir: str | Path = "") -> Path:
+    """Resolve a notebook's ``output_dir`` parameter and create ``figures/`` and ``tables/``.
+
+    An empty value means ``reports/scratch`` (exploration outside a run).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> sorted(p.name for p in output_folder(tempfile.mkdtemp()).iterdir())
+    ['figures', 'tables']
+    """
+    folder = Path(output_dir) if output_dir else config.REPORTS_DIR / "scratch"
+    (folder / "figures").mkdir(parents=True, exist_ok=True)
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def or_default(value: Any, default: Any) -> Any:
+    """Return ``default`` for an empty notebook parameter ("" or []).
+
+    Examples
+    --------
+    >>> or_default("", "x"), or_default("y", "x"), or_default([], None)
+    ('x', 'y', None)
+    """
+    return default if value in ("", [], None) else value
+
+
+def comparison_from_parameters(
+    *,
+    focus_id: str,
+    corpus_manifest: str = "",
+    dictionary_path: str = "",
+    reference_language: str = "",
+    reference_parties: list[str] | None = None,
+    since: str = "",
+    until: str = "",
+    min_count: int = 3,
+) -> Comparison:
+    """Run :func:`analysis.compare.compare` from notebook parameters (empty = default).
+
+    Examples
+    --------
+    >>> comparison_from_parameters(focus_id=config.DEFAULT_FOCUS_ID).focus_id
+    'fr-ca-2024-09-26-press-fr'
+    """
+    from analysis.compare import compare
+
+    return compare(
+        focus_id,
+        corpus_manifest=or_default(corpus_manifest, config.RAW_MANIFEST),
+        dictionary_path=or_default(dictionary_path, config.DEFAULT_DICTIONARY),
+        reference_language=or_default(reference_language, None),
+        parties=or_default(reference_parties, None),
+        since=or_default(since, None),
+        until=or_default(until, None),
+        min_count=min_count,
+    )
+
+
+@dataclass
+class Brief:
+    """The sections of the stakeholder brief for one comparison.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> b = Brief.from_parameters(focus_id=config.DEFAULT_FOCUS_ID, output_dir=tempfile.mkdtemp())
+    >>> "Synthèse" in b.executive_summary().html
+    True
+    """
+
+    comp: Comparison
+    lang: str = "fr"
+    folder: Path = field(default_factory=output_folder)
+    run_id: str = ""
+    top_themes: int = 4
+    kwic_window: int = 10
+
+    @classmethod
+    def from_parameters(cls, *, lang: str = "fr", output_dir: str = "", **params: Any) -> Brief:
+        """Compute the comparison from notebook parameters and prepare the run folder."""
+        folder = output_folder(output_dir)
+        comp = comparison_from_parameters(**params)
+        brief = cls(comp=comp, lang=lang, folder=folder, run_id=folder.name)
+        brief.save_tables()
+        return brief
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def t(self) -> dict[str, str]:
+        """UI strings in the brief's language."""
+        return TEXT[self.lang]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Theme labels in the brief's language."""
+        return self.comp.dictionary.labels(self.lang)
+
+    def _figure(self, fig: Any, name: str, caption: str) -> Block:
+        from analysis.report import figure
+        from analysis.style import save_figure
+
+        save_figure(fig, self.folder / "figures", name)
+        return figure(fig, caption)
+
+    def _top(self) -> list[str]:
+        themes = self.comp.themes[self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0)]
+        return themes.sort_values("focus_count", ascending=False)["theme"].head(self.top_themes).tolist()
+
+    def theme_table(self):
+        """The theme comparison table as written to ``tables/themes.csv``."""
+        cols = ["theme", "label_fr", "label_en", "parent", "focus_count", "focus_tokens", "focus_per_1000",
+                "reference_count", "reference_tokens", "reference_per_1000", "g2", "p_value", "p_holm",
+                "log_ratio", "log_ratio_ci_low", "log_ratio_ci_high", "lrc", "testable", "direction",
+                "percentile", "reference_median", "reference_q1", "reference_q3", "n_reference_docs",
+                "cross_language"]  # fmt: skip
+        return self.comp.themes[cols]
+
+    def save_tables(self) -> dict[str, Path]:
+        """Write the run's CSV tables (themes, words, similarity, counts, patterns, documents, audit)."""
+        from analysis.store import write_csv
+
+        tables = self.folder / "tables"
+        look = self.comp.lookup
+        out = {
+            "themes": write_csv(self.theme_table(), tables / "themes.csv"),
+            "similarity": write_csv(self.comp.similarity, tables / "similarity.csv"),
+            "counts": write_csv(self.comp.counts, tables / "counts.csv"),
+            "patterns": write_csv(look.pattern_counts, tables / "pattern_counts.csv"),
+            "unmatched": write_csv(look.unmatched, tables / "unmatched_patterns.csv"),
+            "documents": write_csv(self.comp.documents, tables / "documents.csv"),
+            "audit": write_csv(getattr(self.comp.corpus, "audit"), tables / "cleaning_audit.csv"),
+        }
+        if self.comp.words is not None:
+            out["words"] = write_csv(self.comp.words, tables / "words.csv")
+        return out
+
+    # ----------------------------------------------------------------- sections
+    def title_page(self, title: str = "") -> Block:
+        """Title page: the focus statement, its date and parties, run date, corpus summary."""
+        import datetime as dt
+
+        from analysis.report import title_page
+        from analysis.summary import fmt_number
+
+        f, t = self.comp.focus, self.t
+        refs = self.comp.documents[self.comp.documents["role"] == "reference"]
+        by_lang = refs.groupby("language").size().to_dict()
+        corpus_line = f"{len(refs)} " + (
+            "déclarations de référence" if self.lang == "fr" else "reference statements"
+        )
+        corpus_line += " (" + ", ".join(f"{k} : {v}" if self.lang == "fr" else f"{k}: {v}"
+                                         for k, v in sorted(by_lang.items())) + ")"  # fmt: skip
+        dic = self.comp.dictionary
+        facts = {
+            t["focus"]: f["title"],
+            t["date"]: f["date"],
+            t["parties"]: f["parties"],
+            t["genre"]: GENRE_LABELS[self.lang].get(f["genre"], f["genre"]),
+            t["language"]: f["language"],
+            t["tokens"]: fmt_number(int(f["n_tokens"]), self.lang, 0),
+            t["corpus"]: corpus_line,
+            t["dictionary"]: f"{dic.name} {dic.version}",
+            t["run_date"]: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            t["run"]: self.run_id,
+        }
+        return title_page(title or t["title"], f["title"], facts, self.lang, kicker=t["kicker"])
+
+    def executive_summary(self) -> Block:
+        """3–6 findings computed from the results, then the notes the reader must keep in mind."""
+        from analysis.report import bullet_list, concat, section
+        from analysis.summary import findings
+
+        return concat(section(self.t["summary"]), bullet_list(findings(self.comp, self.lang)))
+
+    def theme_profile(self) -> Block:
+        """Figure: focus rate per theme beside the reference median and IQR."""
+        from analysis.report import concat, section
+        from analysis.textplot import textplot_theme_profile
+
+        themes = self.comp.themes[self.comp.themes["is_root"]]
+        fig = textplot_theme_profile(themes, labels=self.labels, lang=self.lang)
+        return concat(section(self.t["profile"]), self._figure(fig, "theme_profile", self.t["profile_cap"]))
+
+    def keyness_themes(self) -> Block:
+        """Figure and table: theme keyness with Log Ratio, CI, G2 and Holm-corrected p."""
+        from analysis.report import concat, section, table
+        from analysis.textplot import textplot_keyness
+
+        themes = self.comp.themes[self.comp.themes["is_root"]]
+        fig = textplot_keyness(themes, item="theme", labels=self.labels, lang=self.lang)
+        label = f"label_{self.lang}"
+        view = themes[[label, "focus_count", "focus_per_1000", "reference_per_1000", "g2", "p_holm",
+                       "log_ratio", "lrc", "percentile"]].copy()  # fmt: skip
+        headers = {
+            "fr": ["Thème", "n (texte)", "Texte /1000", "Réf. /1000", "G2", "p (Holm)", "Log Ratio", "LRC",
+                   "Centile"],
+            "en": ["Theme", "n (text)", "Text /1000", "Ref. /1000", "G2", "p (Holm)", "Log Ratio", "LRC",
+                   "Percentile"],
+        }[self.lang]  # fmt: skip
+        view.columns = headers
+        fmt = {headers[1]: "d", headers[2]: ".2f", headers[3]: ".2f", headers[4]: ".2f", headers[5]: ".3f",
+               headers[6]: ".2f", headers[7]: ".2f", headers[8]: ".0f"}  # fmt: skip
+        return concat(
+            section(self.t["keyness"]),
+            self._figure(fig, "keyness_themes", self.t["keyness_cap"]),
+            table(view, caption=self.t["theme_table_cap"], number_format=fmt, lang=self.lang, max_rows=40),
+        )
+
+    def heatmap(self) -> Block:
+        """Figure: documents x themes rates, focus highlighted, ordered by similarity."""
+        from analysis.report import concat, section
+        from analysis.textplot import textplot_heatmap
+
+        rates = self.comp.doc_rates()
+        order = [self.comp.focus_id, *self.comp.similarity["doc_id"].tolist()]
+        fig = textplot_heatmap(rates, self.comp.focus_id, order=order, labels=self.labels, lang=self.lang)
+        return concat(section(self.t["heatmap"]), self._figure(fig, "heatmap", self.t["heatmap_cap"]))
+
+    def dispersion(self) -> Block:
+        """Figure: where each main theme's hits fall along the focus text."""
+        from analysis.report import concat, section
+        from analysis.textplot import textplot_dispersion
+
+        hits = self.comp.lookup.hits
+        hits = hits[hits["doc_id"] == self.comp.focus_id]
+        lengths = self.comp.tokens.data.groupby("doc_id")["position"].max() + 1
+        roots = self.comp.themes.loc[self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0), "theme"]
+        fig = textplot_dispersion(
+            hits.assign(theme=hits["parent"].fillna(hits["theme"]).replace("", None).fillna(hits["theme"])),
+            lengths, themes=roots.tolist(), labels=self.labels, lang=self.lang,
+        )  # fmt: skip
+        return concat(section(self.t["dispersion"]), self._figure(fig, "dispersion", self.t["dispersion_cap"]))
+
+    def kwic_excerpts(self, per_theme: int = 3) -> Block:
+        """A few keyword-in-context excerpts from the focus text for the main themes."""
+        import pandas as pd
+
+        from analysis.lookup import kwic
+        from analysis.report import concat, kwic_block, section
+
+        rows = []
+        for theme in self._top():
+            k = kwic(self.comp.tokens, theme, dictionary=self.comp.dictionary, window=self.kwic_window)
+            k = k[k["doc_id"] == self.comp.focus_id].head(per_theme)
+            rows.append(k.assign(doc_id=self.labels.get(theme, theme)))
+        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["doc_id", "pre", "keyword", "post"])
+        from analysis.store import write_csv
+
+        write_csv(table, self.folder / "tables" / "kwic.csv")
+        return concat(
+            section(self.t["kwic"]),
+            kwic_block(table, caption=self.t["kwic_cap"].format(n=self.kwic_window), lang=self.lang),
+        )
+
+    def similarity(self, top: int = 12) -> Block:
+        """Figure and table: the reference statements most similar to the focus."""
+        from analysis.report import concat, section, table
+        from analysis.textplot import textplot_similarity
+
+        sim = self.comp.similarity
+        titles = dict(zip(sim["doc_id"], sim["title"], strict=True))
+        fig = textplot_similarity(sim, titles=titles, lang=self.lang, top=top)
+        view = sim.head(top)[["rank", "title", "date", "language", "cosine"]].copy()
+        view.columns = (["Rang", "Titre", "Date", "Langue", "Cosinus"] if self.lang == "fr"
+                        else ["Rank", "Title", "Date", "Language", "Cosine"])  # fmt: skip
+        return concat(
+            section(self.t["similarity"]),
+            self._figure(fig, "similarity", self.t["similarity_cap"]),
+            table(view, number_format={view.columns[0]: "d", view.columns[4]: ".3f"}, lang=self.lang),
+        )
+
+    def keyness_words(self, top: int = 20) -> Block:
+        """Figure: word-level keyness against references in the focus language (or why not)."""
+        from analysis.report import concat, note, section
+        from analysis.textplot import textplot_keyness
+
+        if self.comp.words is None:
+            return concat(section(self.t["words"]), note(self.t["no_words"]))
+        # words absent from the text are not shown among the "too rare to test" items
+        words = self.comp.words[self.comp.words["focus_count"] > 0]
+        fig = textplot_keyness(words, item="term", lang=self.lang, top=top)
+        n_docs = len(self.comp.words.attrs.get("reference_documents", []))
+        cap = self.t["words_cap"] + (f" ({n_docs} références)" if self.lang == "fr" else f" ({n_docs} references)")
+        return concat(section(self.t["words"]), self._figure(fig, "keyness_words", cap))
+
+    def timeline(self) -> Block:
+        """Figure: the main themes' rates over time across the references, the focus marked."""
+        from analysis.report import concat, section
+        from analysis.textplot import textplot_theme_timeline
+
+        rates = self.comp.doc_rates()
+        docs = self.comp.documents[["doc_id", "date", "title", "language"]]
+        fig = textplot_theme_timeline(rates, docs, self.comp.focus_id, self._top(), labels=self.labels, lang=self.lang)
+        return concat(section(self.t["timeline"]), self._figure(fig, "timeline", self.t["timeline_cap"]))
+
+    def methodology(self) -> Block:
+        """Method: cleaning, tokens, dictionary, matching rules, statistics, limits."""
+        from analysis.methodology import methodology_block
+
+        return methodology_block(self.comp, self.lang)
+
+    def reference_table(self) -> Block:
+        """Table of the reference statements (id, date, parties, language, genre, source, licence)."""
+        from analysis.report import concat, section, table
+
+        refs = self.comp.documents[self.comp.documents["role"] == "reference"].sort_values(["date", "doc_id"])
+        view = refs[["doc_id", "date", "parties", "language", "genre", "source_url", "license"]].copy()
+        view["genre"] = view["genre"].map(lambda g: GENRE_LABELS[self.lang].get(g, g))
+        view["license"] = view["license"].map(short_licence)
+        view.columns = (
+            ["Id", "Date", "Parties", "Langue", "Genre", "Source", "Licence"] if self.lang == "fr"
+            else ["Id", "Date", "Parties", "Language", "Genre", "Source", "Licence"]
+        )  # fmt: skip
+        return concat(
+            section(self.t["references"]),
+            table(view, caption=self.t["references_cap"], lang=self.lang, max_rows=200, max_cell_chars=160),
+        )
+
+    def dictionary_appendix(self) -> Block:
+        """Appendix: the full dictionary, patterns by theme and language."""
+        from analysis.report import concat, paragraphs, section, table
+
+        dic = self.comp.dictionary
+        frame = dic.to_frame()
+        labels = self.labels
+        grouped = (
+            frame.assign(pattern=frame["pattern"].where(frame["role"] == "include", "¬ " + frame["pattern"]))
+            .groupby(["theme", "language"], sort=False)["pattern"]
+            .agg(" · ".join)
+            .unstack("language")
+            .reindex(columns=["fr", "en"])
+            .fillna("")
+            .reset_index()
+        )
+        grouped.insert(1, "label", grouped["theme"].map(labels))
+        grouped.columns = (["Id", "Thème", "Motifs (fr)", "Motifs (en)"] if self.lang == "fr"
+                           else ["Id", "Theme", "Patterns (fr)", "Patterns (en)"])  # fmt: skip
+        intro = (
+            f"{dic.name} {dic.version} — {dic.description} (sha256 {dic.hash[:16]}…). « ¬ » marque une exclusion."
+            if self.lang == "fr"
+            else f"{dic.name} {dic.version} — {dic.description} (sha256 {dic.hash[:16]}…). “¬” marks an exclusion."
+        )
+        return concat(
+            section(self.t["appendix"]),
+            paragraphs([intro]),
+            table(grouped, caption=self.t["appendix_cap"], lang=self.lang, max_rows=100, max_cell_chars=2000),
+        )
+
+    def reproducibility(self, parameters: dict[str, Any] | None = None) -> Block:
+        """Footer: run id, parameters, input hashes, package versions."""
+        import importlib.metadata as md
+        import platform
+
+        import pandas as pd
+
+        from analysis.report import concat, section, table
+
+        rows = [("run", self.run_id)]
+        for k, v in (parameters or {}).items():
+            rows.append((f"parameter {k}", repr(v)))
+        focus = self.comp.focus
+        rows.append((f"sha256 {focus['doc_id']}", focus.get("sha256", "")))
+        rows.append(("sha256 dictionary", self.comp.dictionary.hash))
+        from analysis.corpus import sha256_file
+
+        docs = self.comp.documents
+        rows.append(("reference documents", str(int((docs["role"] == "reference").sum()))))
+        for path in sorted(config.REFERENCE_DIR.glob("*")):
+            if path.suffix in (".csv", ".parquet", ".json"):
+                rows.append((f"sha256 data/reference/{path.name}", sha256_file(path)))
+        rows.append(("python", platform.python_version()))
+        for pkg in ("analysis", "pandas", "numpy", "scipy", "matplotlib", "nltk", "papermill", "nbconvert",
+                    "weasyprint"):  # fmt: skip
+            try:
+                rows.append((pkg, md.version(pkg)))
+            except md.PackageNotFoundError:  # pragma: no cover
+                rows.append((pkg, "not installed"))
+        view = pd.DataFrame(rows, columns=["item", "value"])
+        return concat(section(self.t["repro"]), table(view, lang=self.lang, max_rows=100, max_cell_chars=200))
