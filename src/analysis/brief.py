@@ -285,7 +285,7 @@ class Brief:
             "patterns": write_csv(look.pattern_counts, tables / "pattern_counts.csv"),
             "unmatched": write_csv(look.unmatched, tables / "unmatched_patterns.csv"),
             "documents": write_csv(self.comp.documents, tables / "documents.csv"),
-            "audit": write_csv(getattr(self.comp.corpus, "audit"), tables / "cleaning_audit.csv"),
+            "audit": write_csv(self.comp.corpus.audit, tables / "cleaning_audit.csv"),
         }
         if self.comp.words is not None:
             out["words"] = write_csv(self.comp.words, tables / "words.csv")
@@ -381,12 +381,16 @@ class Brief:
         hits = self.comp.lookup.hits
         hits = hits[hits["doc_id"] == self.comp.focus_id]
         lengths = self.comp.tokens.data.groupby("doc_id")["position"].max() + 1
-        roots = self.comp.themes.loc[self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0), "theme"]
+        roots = self.comp.themes.loc[
+            self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0), "theme"
+        ]
         fig = textplot_dispersion(
             hits.assign(theme=hits["parent"].fillna(hits["theme"]).replace("", None).fillna(hits["theme"])),
             lengths, themes=roots.tolist(), labels=self.labels, lang=self.lang,
         )  # fmt: skip
-        return concat(section(self.t["dispersion"]), self._figure(fig, "dispersion", self.t["dispersion_cap"]))
+        return concat(
+            section(self.t["dispersion"]), self._figure(fig, "dispersion", self.t["dispersion_cap"])
+        )
 
     def kwic_excerpts(self, per_theme: int = 3) -> Block:
         """A few keyword-in-context excerpts from the focus text for the main themes."""
@@ -400,7 +404,11 @@ class Brief:
             k = kwic(self.comp.tokens, theme, dictionary=self.comp.dictionary, window=self.kwic_window)
             k = k[k["doc_id"] == self.comp.focus_id].head(per_theme)
             rows.append(k.assign(doc_id=self.labels.get(theme, theme)))
-        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["doc_id", "pre", "keyword", "post"])
+        table = (
+            pd.concat(rows, ignore_index=True)
+            if rows
+            else pd.DataFrame(columns=["doc_id", "pre", "keyword", "post"])
+        )
         from analysis.store import write_csv
 
         write_csv(table, self.folder / "tables" / "kwic.csv")
@@ -437,7 +445,9 @@ class Brief:
         words = self.comp.words[self.comp.words["focus_count"] > 0]
         fig = textplot_keyness(words, item="term", lang=self.lang, top=top)
         n_docs = len(self.comp.words.attrs.get("reference_documents", []))
-        cap = self.t["words_cap"] + (f" ({n_docs} références)" if self.lang == "fr" else f" ({n_docs} references)")
+        cap = self.t["words_cap"] + (
+            f" ({n_docs} références)" if self.lang == "fr" else f" ({n_docs} references)"
+        )
         return concat(section(self.t["words"]), self._figure(fig, "keyness_words", cap))
 
     def timeline(self) -> Block:
@@ -447,7 +457,9 @@ class Brief:
 
         rates = self.comp.doc_rates()
         docs = self.comp.documents[["doc_id", "date", "title", "language"]]
-        fig = textplot_theme_timeline(rates, docs, self.comp.focus_id, self._top(), labels=self.labels, lang=self.lang)
+        fig = textplot_theme_timeline(
+            rates, docs, self.comp.focus_id, self._top(), labels=self.labels, lang=self.lang
+        )
         return concat(section(self.t["timeline"]), self._figure(fig, "timeline", self.t["timeline_cap"]))
 
     def methodology(self) -> Block:

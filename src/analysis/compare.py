@@ -222,7 +222,9 @@ def compare(
                 "recalculés à partir des comptes de mots et d'expressions, sans les règles de "
                 "chevauchement et d'exclusion (qui demandent les positions des mots)",
             )
-        counts = pd.concat([counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True)
+        counts = pd.concat(
+            [counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True
+        )
     else:
         ref = None
 
@@ -296,7 +298,9 @@ def compare(
 
     roots = usable[usable["parent"] == ""]
     similarity = textstat_similarity(roots[["doc_id", "theme", "per_1000"]], focus_id)
-    similarity = similarity.merge(docs[["doc_id", "title", "date", "language", "genre"]], on="doc_id", how="left")
+    similarity = similarity.merge(
+        docs[["doc_id", "title", "date", "language", "genre"]], on="doc_id", how="left"
+    )
 
     focus = {k: (v.item() if hasattr(v, "item") else v) for k, v in focus_meta.items() if k != "raw_text"}
     params = {"focus_id": focus_id, "dictionary": str(dictionary_path), "min_count": min_count,

@@ -52,7 +52,10 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
         for row in summary.itertuples():
             if row.documents_changed:
                 name = STEP_NAMES[lang].get(row.step, row.step)
-                steps.append(f"{name} ({fmt_number(row.words_removed, lang, 0)} " + ("mots retirés)" if fr else "words removed)"))
+                steps.append(
+                    f"{name} ({fmt_number(row.words_removed, lang, 0)} "
+                    + ("mots retirés)" if fr else "words removed)")
+                )
         total = focus_audit[focus_audit["step"] == "total"].iloc[0]
         before, after = int(total["words_before"]), int(total["words_after"])
     else:  # pragma: no cover
@@ -76,7 +79,8 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
                 "Le texte est lu octet par octet (BOM, puis UTF-8 strict, puis cp1252 strict ; tout autre encodage "
                 "est refusé) et normalisé en NFC. Les étapes de nettoyage, dans l'ordre : titre, HTML, Markdown, "
                 "mentions parasites, paragraphes, typographie ; chaque modification est consignée.",
-                "Sur le texte analysé : " + ("; ".join(steps) if steps else "aucune modification")
+                "Sur le texte analysé : "
+                + ("; ".join(steps) if steps else "aucune modification")
                 + f". Tokens : {before} avant, {after} après nettoyage.",
             ],
             "Tokenisation": [
@@ -92,9 +96,12 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
                 "Un motif est un mot, un joker (« ukrain* ») ou une expression ; l'appariement se fait sur des tokens "
                 "entiers, sans tenir compte de la casse ni des accents ; une expression ne franchit jamais une "
                 "ponctuation. Un token compte au plus une fois par thème. "
-                + ("Quand des occurrences de thèmes différents se chevauchent, la plus longue l'emporte "
-                   "(« Conseil de sécurité » ne compte pas aussi comme « sécurité »). "
-                   if overlap == "longest" else "Les chevauchements entre thèmes sont tous comptés. ")
+                + (
+                    "Quand des occurrences de thèmes différents se chevauchent, la plus longue l'emporte "
+                    "(« Conseil de sécurité » ne compte pas aussi comme « sécurité »). "
+                    if overlap == "longest"
+                    else "Les chevauchements entre thèmes sont tous comptés. "
+                )
                 + "Les exclusions d'un thème annulent ses occurrences qui les recouvrent ; les sous-thèmes "
                 "s'additionnent dans leur thème parent.",
             ],
@@ -124,7 +131,8 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
             "The text is read byte by byte (BOM, then strict UTF-8, then strict cp1252; anything else is refused) "
             "and normalised to NFC. Cleaning steps, in order: title, HTML, Markdown, boilerplate, paragraphs, "
             "typography; every change is recorded.",
-            "On the text analysed: " + ("; ".join(steps) if steps else "no change")
+            "On the text analysed: "
+            + ("; ".join(steps) if steps else "no change")
             + f". Tokens: {before} before, {after} after cleaning.",
         ],
         "Tokenisation": [
@@ -137,10 +145,14 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
         "Dictionary and matching": [
             f"Dictionary {dic.name}, version {dic.version} (sha256 {dic.hash[:16]}…): {n_themes} themes and "
             f"subthemes, {n_patterns} patterns in French and English (appendix).",
-            "A pattern is a word, a glob (\"ukrain*\") or a phrase; matching is on whole tokens, case- and "
+            'A pattern is a word, a glob ("ukrain*") or a phrase; matching is on whole tokens, case- and '
             "accent-insensitive; a phrase never crosses punctuation. A token counts at most once per theme. "
-            + ("Where matches of different themes overlap, the longest wins (\"Security Council\" does not also "
-               "count as \"security\"). " if overlap == "longest" else "Overlaps between themes all count. ")
+            + (
+                'Where matches of different themes overlap, the longest wins ("Security Council" does not also '
+                'count as "security"). '
+                if overlap == "longest"
+                else "Overlaps between themes all count. "
+            )
             + "A theme's exclusions veto its matches that overlap them; subthemes roll up into their parent.",
         ],
         "Statistics": [
@@ -149,7 +161,7 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
             f"{fmt_number(conf * 100, lang, 0)}% confidence interval (normal approximation) and its conservative "
             "end LRC (the bound closest to zero, 0 when the interval contains zero), two-sided Fisher exact p, "
             "Holm-corrected across the themes tested in one table. A theme occurring fewer than "
-            f"{min_count} times in the text is \"too rare to test\".",
+            f'{min_count} times in the text is "too rare to test".',
             "At document level (Lijffijt et al. 2016) the text's rate is placed among the reference documents' "
             "rates: percentile (mid-rank), median and interquartile range. Similarity is the cosine between "
             "theme-rate profiles. Characteristic words are computed only against references in the same language.",

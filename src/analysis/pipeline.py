@@ -141,7 +141,9 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
     return pdfs[-1]
 
 
-def load_processed(folder: Path | str = config.PROCESSED_DIR) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def load_processed(
+    folder: Path | str = config.PROCESSED_DIR,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read ``documents``, ``tokens`` and ``audit`` back from a processed-data folder.
 
     Examples
@@ -161,7 +163,9 @@ def load_processed(folder: Path | str = config.PROCESSED_DIR) -> tuple[pd.DataFr
     )
 
 
-def lookup_corpus(manifest: Path | str = config.RAW_MANIFEST, dictionary_path: Path | str = config.DEFAULT_DICTIONARY):
+def lookup_corpus(
+    manifest: Path | str = config.RAW_MANIFEST, dictionary_path: Path | str = config.DEFAULT_DICTIONARY
+):
     """Clean, tokenise and look up every document of a manifest; return ``(tokens, lookup)``.
 
     Examples

@@ -93,8 +93,8 @@ def phrase_counts(toks: Tokens, dictionary: Dictionary) -> pd.DataFrame:
     >>> d = dictionary({"name": "t", "version": "1", "description": "synthetic",
     ...     "themes": {"un": {"label": {"fr": "ONU", "en": "UN"}, "description": "x",
     ...     "fr": ["Conseil de sécurité"], "en": ["Security Council"]}}})
-    >>> phrase_counts(tokens("Le Conseil de securite, le conseil de sécurité.", language="fr"), d)
-    ... .values.tolist()
+    >>> toks = tokens("Le Conseil de securite, le conseil de sécurité.", language="fr")
+    >>> phrase_counts(toks, d).values.tolist()
     [['text', 'fr', 'Conseil de sécurité', 2]]
     """
     import pandas as pd

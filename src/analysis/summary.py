@@ -117,7 +117,7 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
     over = sig[sig["log_ratio"] > 0].sort_values("log_ratio", ascending=False).head(3)
     if len(over):
         parts = [
-            f"{_label(r, lang)} (× {fmt_number(2 ** r.log_ratio, lang)}, {fmt_pvalue(r.p_holm, lang)})"
+            f"{_label(r, lang)} (× {fmt_number(2**r.log_ratio, lang)}, {fmt_pvalue(r.p_holm, lang)})"
             for _, r in over.iterrows()
         ]
         out.append(
@@ -138,13 +138,13 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
             out.append(
                 (
                     f"Aucun thème n'est significativement surreprésenté après correction de Holm ; "
-                    f"l'écart le plus grand concerne {_label(r, lang)} (× {fmt_number(2 ** r.log_ratio, lang)}, "
+                    f"l'écart le plus grand concerne {_label(r, lang)} (× {fmt_number(2**r.log_ratio, lang)}, "
                     f"{fmt_pvalue(r.p_holm, lang)})."
                 )
                 if fr
                 else (
                     f"No theme is significantly over-represented after Holm correction; the largest "
-                    f"difference is for {_label(r, lang)} (× {fmt_number(2 ** r.log_ratio, lang)}, "
+                    f"difference is for {_label(r, lang)} (× {fmt_number(2**r.log_ratio, lang)}, "
                     f"{fmt_pvalue(r.p_holm, lang)})."
                 )
             )
@@ -160,9 +160,13 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
             for _, r in under.iterrows()
         ]
         out.append(
-            (f"Le texte parle nettement moins que les références de {_list(parts, lang)} (taux pour 1 000 mots).")
+            (
+                f"Le texte parle nettement moins que les références de {_list(parts, lang)} (taux pour 1 000 mots)."
+            )
             if fr
-            else (f"The text says markedly less than the references about {_list(parts, lang)} (rates per 1,000 words).")
+            else (
+                f"The text says markedly less than the references about {_list(parts, lang)} (rates per 1,000 words)."
+            )
         )
     elif len(absent):
         names = [_label(r, lang) for _, r in absent.head(4).iterrows()]
@@ -186,7 +190,9 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
                 f"référence pour {_list(names, lang)}."
             )
             if fr
-            else (f"Document by document, the text ranks above 90% of the reference statements for {_list(names, lang)}.")
+            else (
+                f"Document by document, the text ranks above 90% of the reference statements for {_list(names, lang)}."
+            )
         )
 
     # 5. most similar statements
@@ -197,7 +203,9 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
                  f"“{t}” ({r.date}, {fmt_number(r.cosine, lang, 2)})"
                  for t, r in zip(short, sim.itertuples(), strict=True)]  # fmt: skip
         out.append(
-            (f"Par son profil thématique, le texte ressemble surtout à {_list(parts, lang)} (similarité cosinus).")
+            (
+                f"Par son profil thématique, le texte ressemble surtout à {_list(parts, lang)} (similarité cosinus)."
+            )
             if fr
             else (f"By its theme profile, the text is closest to {_list(parts, lang)} (cosine similarity).")
         )
