@@ -708,19 +708,21 @@ def kwic(
                 spans.append((doc_id, None, query, s, e))
 
     rows = []
+    columns_of: dict[str, tuple[list[int], list[int], list[int]]] = {}
     for doc_id, theme, pattern, r0, r1 in spans:
-        frame = groups[doc_id]
-        starts = frame["start"].tolist()
-        ends = frame["end"].tolist()
+        if doc_id not in columns_of:  # one conversion per document, not per hit
+            frame = groups[doc_id]
+            columns_of[doc_id] = (frame["start"].tolist(), frame["end"].tolist(), frame["position"].tolist())
+        starts, ends, positions = columns_of[doc_id]
         text = text_of[doc_id]
         lo = max(0, r0 - window)
-        hi = min(len(frame), r1 + window)
+        hi = min(len(starts), r1 + window)
         pre = text[starts[lo] : starts[r0]] if r0 > lo else ""
         post = text[ends[r1 - 1] : ends[hi - 1]] if hi > r1 else ""
         keyword = text[starts[r0] : ends[r1 - 1]]
         rows.append(
             (
-                doc_id, theme, pattern, int(frame["position"].iloc[r0]),
+                doc_id, theme, pattern, int(positions[r0]),
                 " ".join(pre.split()), " ".join(keyword.split()), " ".join(post.split()),
             )
         )  # fmt: skip

@@ -1,0 +1,171 @@
+"""End to end: the real notebooks run through papermill on the default data, then the PDF.
+
+These are the slowest tests of the suite (a papermill run of the four notebooks and a
+weasyprint rendering take about 30 s each).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from analysis import config
+from analysis.pipeline import count_documents, load_processed, run_report, write_processed
+from analysis.summary import fmt_number
+
+pytestmark = pytest.mark.slow
+
+SECTIONS_FR = [
+    "Synthèse",
+    "Profil thématique",
+    "Thèmes sur- et sous-représentés",
+    "Le texte parmi les déclarations de référence",
+    "Où les thèmes apparaissent dans le texte",
+    "Extraits en contexte",
+    "Déclarations les plus proches",
+    "Mots caractéristiques",
+    "Évolution des thèmes dans les références",
+    "Méthode",
+    "Nettoyage",
+    "Tokenisation",
+    "Dictionnaire et appariement",
+    "Statistiques",
+    "Limites",
+    "Déclarations de référence",
+    "Annexe : le dictionnaire",
+    "Reproductibilité",
+]
+FORBIDDEN = [
+    "Traceback",
+    "from analysis import",
+    "Brief.from_parameters",
+    "b.title_page",
+    "<Figure size",
+    "An Exception was encountered",
+    "Out[",
+    "In [",
+]
+
+
+def _pdf_text(path) -> tuple[str, int]:
+    reader = PdfReader(path)
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return re.sub(r"[ \u00a0\u202f]+", " ", text), len(reader.pages)
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reports")
+    pdf = run_report(
+        {}, runs_dir=root / "runs", latest=root / "latest", lock_file=root / ".lock", progress=False
+    )
+    return root, pdf
+
+
+def test_default_run_writes_pdf_and_switches_latest(default_run):
+    root, pdf = default_run
+    run_dir = pdf.parent
+    assert pdf.name == f"report-{config.DEFAULT_FOCUS_ID}.pdf"
+    assert (root / "latest").resolve() == run_dir.resolve()
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "succeeded"
+    executed = sorted(p.name for p in run_dir.glob("*.ipynb"))
+    assert executed == ["01_cleaning.ipynb", "02_themes.ipynb", "03_comparison.ipynb", "04_report.ipynb"]
+    for name in ("theme_profile", "keyness_themes", "heatmap", "dispersion", "similarity", "timeline"):
+        for ext in ("png", "svg", "pdf"):
+            assert (run_dir / "figures" / f"{name}.{ext}").stat().st_size > 1000, (name, ext)
+    for table in ("themes", "similarity", "counts", "words", "documents", "cleaning_audit", "kwic"):
+        assert (run_dir / "tables" / f"{table}.csv").exists(), table
+
+
+def test_pdf_has_every_section_and_no_code(default_run):
+    _root, pdf = default_run
+    text, pages = _pdf_text(pdf)
+    for section in SECTIONS_FR:
+        assert section in text, section
+    for bad in FORBIDDEN:
+        assert bad not in text, bad
+    assert 8 <= pages <= 40
+    assert f"Page 2 / {pages}" in text
+
+
+def test_pdf_numbers_equal_the_run_tables(default_run):
+    _root, pdf = default_run
+    text, _pages = _pdf_text(pdf)
+    tables = pdf.parent / "tables"
+    themes = pd.read_csv(tables / "themes.csv")
+    roots = themes[themes["parent"].isna()]
+    # every root theme's focus rate and reference rate, as printed in the theme table (2 decimals)
+    for row in roots.itertuples():
+        assert fmt_number(row.focus_per_1000, "fr", 2) in text, (row.theme, row.focus_per_1000)
+        assert fmt_number(row.reference_per_1000, "fr", 2) in text, (row.theme, row.reference_per_1000)
+    testable = roots[roots["testable"]]
+    for row in testable.itertuples():
+        assert fmt_number(row.g2, "fr", 2) in text, (row.theme, row.g2)
+    sim = pd.read_csv(tables / "similarity.csv")
+    assert fmt_number(sim["cosine"].iloc[0], "fr", 3) in text
+    docs = pd.read_csv(tables / "documents.csv")
+    focus_tokens = int(docs.loc[docs["role"] == "focus", "n_tokens"].iloc[0])
+    assert str(focus_tokens) in text
+    # the run's manifest holds the hash of the dictionary named in the report appendix
+    with open(tables / "documents.csv", encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 31
+
+
+def test_failed_run_keeps_latest(default_run, tmp_path):
+    from analysis.run import ParameterError
+
+    root, pdf = default_run
+    with pytest.raises(ParameterError):
+        run_report(
+            {"no_such_parameter": 1}, runs_dir=root / "runs", latest=root / "latest", lock_file=root / ".lock"
+        )
+    assert (root / "latest").resolve() == pdf.parent.resolve()
+
+
+def test_hostile_document_renders_safely(tmp_path):
+    body = " ".join(f"Alphaland{i % 7} coopère avec Betaland en matière de sécurité." for i in range(7000))
+    text = (
+        "Titre synthétique\n\n<p>Texte\x07 hostile <script>alert(1)</script> "
+        "<img src=http://example.com/x.png> <link href=file:///etc/passwd>\x1b[31m</p>\n\n" + body
+    )
+    (tmp_path / "hostile.txt").write_text(text, encoding="utf-8")
+    title = "Alphaland <script>alert(1)</script> <img src=http://example.com/x.png> & Betaland"
+    with open(tmp_path / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "title", "date", "parties", "language", "path"])
+        w.writerow(["synthetic-hostile", title, "2024-01-01", "Alphaland; Betaland", "fr", "hostile.txt"])
+    root = tmp_path / "reports"
+    pdf = run_report(
+        {"focus_id": "synthetic-hostile", "corpus_manifest": str(tmp_path / "manifest.csv")},
+        runs_dir=root / "runs", latest=root / "latest", lock_file=root / ".lock", progress=False,
+    )  # fmt: skip
+    out, pages = _pdf_text(pdf)
+    assert "<script>alert(1)</script>" in out  # the title is shown as text, not run
+    assert "\x07" not in out and "\x1b" not in out
+    assert pages <= 40  # the 50,000-word text is analysed, not printed
+
+
+def test_processed_tables_round_trip(tmp_path):
+    out = write_processed(config.RAW_MANIFEST, tmp_path)
+    docs, toks, audit = load_processed(out)
+    assert docs.loc[0, "doc_id"] == config.DEFAULT_FOCUS_ID
+    assert len(docs.loc[0, "sha256"]) == 64
+    # punctuation excluded from the token count, by a count on the table itself
+    assert int(docs.loc[0, "n_tokens"]) == int((toks["kind"] != "punct").sum())
+    assert set(audit["step"]) >= {"title", "boilerplate", "total"}
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp file
+
+
+def test_count_documents_by_pattern():
+    from analysis.corpus import corpus
+
+    table = count_documents(corpus(), by="pattern")
+    ukr = table[table["pattern"] == "ukrain*"]
+    # hand count in the cleaned seed: Ukraine x4 (paragraphs 1, 2, 3, 5), ukrainiens x2 (4, 5)
+    assert int(ukr["count"].iloc[0]) == 6
