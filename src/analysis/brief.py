@@ -47,7 +47,7 @@ TEXT = {
         "prudente (LRC), centile du texte parmi les références.",
         "heatmap": "Le texte parmi les déclarations de référence",
         "heatmap_cap": "Taux pour 1 000 mots par document et par thème ; documents classés par similarité "
-        "avec le texte analysé (encadré).",
+        "avec le texte analysé (encadré) ; échelle plafonnée au 99e centile des cases (flèche).",
         "dispersion": "Où les thèmes apparaissent dans le texte",
         "dispersion_cap": "Position de chaque occurrence le long du texte (0 = début, 1 = fin).",
         "kwic": "Extraits en contexte",
@@ -96,7 +96,7 @@ TEXT = {
         "conservative end (LRC), percentile of the text among the references.",
         "heatmap": "The text among the reference statements",
         "heatmap_cap": "Rates per 1,000 words by document and theme; documents ordered by similarity to the "
-        "text analysed (framed).",
+        "text analysed (framed); colour scale capped at the 99th percentile of the cells (arrow).",
         "dispersion": "Where the themes occur in the text",
         "dispersion_cap": "Position of each occurrence along the text (0 = start, 1 = end).",
         "kwic": "Excerpts in context",

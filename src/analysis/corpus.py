@@ -486,7 +486,8 @@ def corpus_from_files(
 ) -> Corpus:
     """Build a corpus from plain text files (one document each; id = file stem).
 
-    The language is given or detected per file; the title is the first line.
+    The language is given or detected per file; the title is the first line when a
+    blank line follows it (cleaning then drops it from the body), otherwise the file stem.
 
     Examples
     --------
@@ -505,7 +506,9 @@ def corpus_from_files(
         except TextError as exc:
             problems.append(Problem(str(p), None, None, exc.message))
             continue
-        first = text.strip().splitlines()[0].strip()
+        # a first line followed by a blank line and more text is a title; otherwise the file stem
+        head, sep, rest = text.strip().partition("\n\n")
+        first = head.strip() if sep and rest.strip() and "\n" not in head.strip() else p.stem
         records.append(
             {
                 "doc_id": p.stem,

@@ -505,10 +505,12 @@ def textplot_heatmap(
             return _no_data(fig, ax, ui)
         values = np.ma.masked_invalid(matrix.to_numpy(float))
         cmap = _colormap()
-        vmax = float(values.max()) if values.count() else 1.0
-        image = ax.imshow(
-            values, aspect="auto", cmap=cmap, vmin=0.0, vmax=max(vmax, 1e-9), interpolation="nearest"
-        )
+        # colour scale capped at the 99th percentile of the cells: one outlying document
+        # (e.g. a short statement on a single topic) must not wash out every other cell
+        finite = values.compressed()
+        vmax = max(float(np.percentile(finite, 99)), 1e-9) if finite.size else 1.0
+        clipped = bool(finite.size and finite.max() > vmax)
+        image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
         ax.set_xticks(np.arange(len(themes)), col_names)
         if rotation == 45:
             ax.tick_params(axis="x", labelrotation=45)
@@ -560,7 +562,9 @@ def textplot_heatmap(
                         fontsize=8,
                         color="white" if dark else "#222222",
                     )
-        colourbar = fig.colorbar(image, ax=ax, shrink=shrink, aspect=25, pad=0.02)
+        colourbar = fig.colorbar(
+            image, ax=ax, shrink=shrink, aspect=25, pad=0.02, extend="max" if clipped else "neither"
+        )
         colourbar.set_label(ui["rate"])
         _number_axis(colourbar.ax.yaxis, lang)
         colourbar.outline.set_visible(False)
