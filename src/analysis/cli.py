@@ -322,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.root.handlers:  # a run lowers the package level for its run.log
+        handler.setLevel(level)
     if not args.debug:
         for noisy in ("fontTools", "matplotlib", "traitlets", "papermill", "asyncio"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

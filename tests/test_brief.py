@@ -1,0 +1,115 @@
+"""The brief's sections on the real seed and shipped reference set: figures, tables, findings."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+
+from analysis import config
+from analysis.brief import Brief, comparison_from_parameters, short_licence
+from analysis.summary import findings, fmt_number
+
+FIGURE_SECTIONS = {
+    "theme_profile": ["theme_profile"],
+    "keyness_themes": ["keyness_themes"],
+    "heatmap": ["heatmap"],
+    "dispersion": ["dispersion"],
+    "similarity": ["similarity"],
+    "keyness_words": ["keyness_words"],
+    "timeline": ["timeline"],
+}
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return comparison_from_parameters(focus_id=config.DEFAULT_FOCUS_ID)
+
+
+@pytest.fixture(scope="module")
+def two_builds(comparison, tmp_path_factory):
+    root = tmp_path_factory.mktemp("briefs")
+    return _build(comparison, root / "a"), _build(comparison, root / "b"), root
+
+
+def _build(comp, folder):
+    brief = Brief(comp=comp, lang="fr", folder=folder, run_id="test")
+    (folder / "figures").mkdir(parents=True)
+    (folder / "tables").mkdir()
+    for section in FIGURE_SECTIONS:
+        getattr(brief, section)()
+    return brief
+
+
+def test_figures_from_the_real_pipeline_are_byte_identical_across_runs(two_builds):
+    _a, _b, tmp_path = two_builds
+    for names in FIGURE_SECTIONS.values():
+        for name in names:
+            for ext in ("png", "svg", "pdf"):
+                a = (tmp_path / "a" / "figures" / f"{name}.{ext}").read_bytes()
+                b = (tmp_path / "b" / "figures" / f"{name}.{ext}").read_bytes()
+                assert len(a) > 1000 and a == b, f"{name}.{ext}"
+
+
+def test_every_section_renders_in_both_languages(comparison, tmp_path):
+    for lang in ("fr", "en"):
+        folder = tmp_path / lang
+        (folder / "figures").mkdir(parents=True)
+        (folder / "tables").mkdir()
+        brief = Brief(comp=comparison, lang=lang, folder=folder, run_id="test")
+        brief.save_tables()
+        # the figure sections are built by the two_builds fixture; here the text sections
+        html = "".join(
+            getattr(brief, name)().html
+            for name in (
+                "title_page", "executive_summary", "keyness_themes", "kwic_excerpts", "methodology",
+                "reference_table", "dictionary_appendix", "reproducibility",
+            )
+        )  # fmt: skip
+        assert comparison.dictionary.hash[:16] in html
+        assert "<script" not in html
+
+
+def test_theme_table_csv_is_what_the_report_prints(two_builds):
+    brief, _b, root = two_builds
+    brief.save_tables()
+    themes = pd.read_csv(root / "a" / "tables" / "themes.csv")
+    html = brief.keyness_themes().html
+    top = themes[themes["parent"].isna()].sort_values("g2", ascending=False).iloc[0]
+    assert fmt_number(top["g2"], "fr", 2) in html
+    with open(root / "a" / "tables" / "themes.csv", encoding="utf-8") as fh:
+        assert next(csv.reader(fh))[:4] == ["theme", "label_fr", "label_en", "parent"]
+
+
+def test_findings_are_computed_not_written(comparison):
+    fr = findings(comparison, "fr")
+    assert 3 <= len(fr) <= 6
+    # the dominant theme named first is the one with the largest focus count in the results
+    roots = comparison.themes[comparison.themes["is_root"]]
+    top = roots.sort_values("focus_count", ascending=False).iloc[0]
+    assert top["label_fr"] in fr[0]
+    assert str(int(roots["focus_count"].sum())) in fr[0]
+    # the closest statement named is the top of the similarity ranking
+    best = comparison.similarity.iloc[0]
+    assert any(fmt_number(best["cosine"], "fr", 2) in f for f in fr)
+
+
+def test_findings_follow_a_different_focus(tmp_path):
+    text = "Titre\n\n" + " ".join(["Le climat et l'énergie renouvelable de Alphaland."] * 30)
+    (tmp_path / "synthetic.txt").write_text(text, encoding="utf-8")
+    with open(tmp_path / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "title", "date", "parties", "language", "path"])
+        w.writerow(["synthetic-climate", "Titre", "2024-01-01", "Alphaland", "fr", "synthetic.txt"])
+    comp = comparison_from_parameters(
+        focus_id="synthetic-climate", corpus_manifest=str(tmp_path / "manifest.csv")
+    )
+    en = findings(comp, "en")
+    assert "Climate, energy and environment" in en[0]
+
+
+def test_short_licence():
+    assert short_licence("Public domain: U.S. federal government work (17 U.S.C. 105).") == (
+        "Public domain (U.S. federal government work)"
+    )
