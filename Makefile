@@ -35,7 +35,7 @@ lint: setup ## ruff on the package and tests
 lab: setup ## Start JupyterLab with the project's kernel ("analysis")
 	$(PY) -m pip install --quiet -e '.[dev,dask,lab]'
 	$(PY) -m ipykernel install --sys-prefix --name analysis --display-name "analysis (diplomatic statements)"
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean-data: setup ## Rebuild data/processed from data/raw (clean + tokens)
 	$(PY) -m analysis clean

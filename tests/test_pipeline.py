@@ -83,6 +83,23 @@ def test_default_run_writes_pdf_and_switches_latest(default_run):
         assert (run_dir / "tables" / f"{table}.csv").exists(), table
 
 
+def test_exploration_notebooks_show_tables_and_figures_inline(default_run):
+    _root, pdf = default_run
+    expected_figures = {"02_themes.ipynb": 1, "03_comparison.ipynb": 3}
+    for name in ("01_cleaning.ipynb", "02_themes.ipynb", "03_comparison.ipynb"):
+        nb = json.loads((pdf.parent / name).read_text(encoding="utf-8"))
+        html = [
+            "".join(out["data"]["text/html"])
+            for cell in nb["cells"]
+            for out in cell.get("outputs", [])
+            if "text/html" in out.get("data", {})
+        ]
+        tables = sum("<table" in h and "dataframe" in h for h in html)
+        figures = sum("data:image/svg+xml" in h for h in html)
+        assert tables >= 3, name
+        assert figures == expected_figures.get(name, 0), name
+
+
 def test_pdf_has_every_section_and_no_code(default_run):
     _root, pdf = default_run
     text, pages = _pdf_text(pdf)
