@@ -1,7 +1,8 @@
 """Command line: ``python -m analysis SUBCOMMAND`` (``--help`` lists them).
 
 Exit codes: 0 success; 1 a run or computation failed; 2 bad usage or bad input
-(a corpus, dictionary, parameter or file problem); 3 another run holds the lock.
+(a corpus, dictionary, parameter or file problem); 3 another run holds the lock;
+143 a run ended by SIGTERM (marked failed).
 Errors are one line on stderr naming the file and the problem; ``--debug``
 shows the traceback.
 """
@@ -17,7 +18,7 @@ from analysis import __version__, config
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_TERMINATED = 0, 1, 2, 3, 143
 
 
 class UsageError(ValueError):
@@ -201,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Text-as-data analysis of diplomatic statements.",
-        epilog="Exit codes: 0 ok, 1 failed run, 2 bad usage or input, 3 another run holds the lock.",
+        epilog="Exit codes: 0 ok, 1 failed run, 2 bad usage or input, 3 another run holds the lock, "
+        "143 run ended by SIGTERM.",
     )
     parser.add_argument("--version", action="version", version=f"analysis {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -296,8 +298,10 @@ def _exit_code(exc: BaseException) -> int:
     except ImportError:  # pragma: no cover
         pass
     try:
-        from analysis.run import ParameterError, RunFailed, RunLocked
+        from analysis.run import ParameterError, RunFailed, RunLocked, RunTerminated
 
+        if isinstance(exc, RunTerminated):
+            return EXIT_TERMINATED
         if isinstance(exc, RunLocked):
             return EXIT_LOCKED
         if isinstance(exc, ParameterError):
