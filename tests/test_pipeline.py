@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import pathlib
 import re
 
 import pandas as pd
@@ -74,6 +75,13 @@ def test_default_run_writes_pdf_and_switches_latest(default_run):
     assert (root / "latest").resolve() == run_dir.resolve()
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "succeeded"
+    hashed = {pathlib.Path(p).name for p in manifest["input_hashes"]}
+    assert {
+        "manifest.csv",
+        "fr-ca-2024-09-26-press-fr.txt",
+        "defence_security.yaml",
+        "token_counts.parquet",
+    } <= hashed
     executed = sorted(p.name for p in run_dir.glob("*.ipynb"))
     assert executed == ["01_cleaning.ipynb", "02_themes.ipynb", "03_comparison.ipynb", "04_report.ipynb"]
     for name in ("theme_profile", "keyness_themes", "heatmap", "dispersion", "similarity", "timeline"):

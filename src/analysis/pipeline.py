@@ -136,6 +136,9 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
     """
     from analysis.run import run
 
+    reference = sorted(p for p in config.REFERENCE_DIR.glob("*") if p.suffix in (".csv", ".parquet", ".json"))
+    raw = [config.RAW_MANIFEST, *sorted(config.RAW_DIR.glob("*.txt"))]
+    options.setdefault("inputs", [*raw, config.DEFAULT_DICTIONARY, *reference])
     result = run(params or {}, finalize=render_report, **options)
     pdfs = sorted(result.run_dir.glob("report-*.pdf"))
     return pdfs[-1]

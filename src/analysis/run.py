@@ -872,6 +872,7 @@ def run(
     keep: int | None = None,
     progress: bool | None = None,
     finalize: Callable[[Path, dict[str, Any]], None] | None = None,
+    inputs: list[Path] | None = None,
 ) -> RunResult:
     """Execute the notebooks into a new run folder and publish it as ``latest`` if all went well.
 
@@ -899,6 +900,9 @@ def run(
     finalize : callable or None
         ``finalize(run_dir, manifest)`` after all notebooks succeeded and before the run is
         marked succeeded (e.g. render the PDF report); an exception fails the run.
+    inputs : list of Path or None
+        Further input files whose sha256 goes into ``manifest.json`` (the data and the
+        dictionary the notebooks read by default).
 
     Returns
     -------
@@ -980,6 +984,7 @@ def run(
             show_bar=show_bar,
             finalize=finalize,
             runs_dir=runs_dir,
+            inputs=inputs or [],
         )
     finally:
         lock.release()
@@ -1000,6 +1005,7 @@ def _execute(
     show_bar: bool,
     finalize: Callable[[Path, dict[str, Any]], None] | None,
     runs_dir: Path,
+    inputs: list[Path],
 ) -> RunResult:
     t0 = time.monotonic()
     deadline = t0 + total_timeout
@@ -1070,6 +1076,9 @@ def _execute(
         logger.info("run %s started in %s", run_dir.name, run_dir)
         try:
             manifest["input_hashes"].update(_parameter_files(resolved))
+            for path in inputs:
+                if Path(path).is_file():
+                    manifest["input_hashes"][str(Path(path).resolve())] = _sha256(Path(path))
             save()
             with _sigterm_raises(), _kernel_environment():
                 import papermill
