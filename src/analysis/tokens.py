@@ -85,8 +85,9 @@ def _token_regex(language: str) -> re.Pattern[str]:
     abbrevs = sorted(abbreviations(language), key=len, reverse=True)
     abbrev = "|".join(re.escape(a) for a in abbrevs)
     parts = [
-        rf"(?P<abbrev>(?<!\w)(?:(?:[A-Z]\.){{2,}}|(?:{abbrev})\.(?!\w)|n°))",
-        rf"(?P<number>{_NUMBER})",
+        # cheap lookahead guards first: most positions are neither abbreviations nor numbers
+        rf"(?P<abbrev>(?=[^\W\d_])(?<!\w)(?:(?:[A-Z]\.){{2,}}|(?:{abbrev})\.(?!\w)|n°))",
+        rf"(?P<number>(?=\d){_NUMBER})",
     ]
     if language == "fr":
         parts += [
@@ -371,18 +372,21 @@ def tokens(x: Any, *, language: str | None = None) -> Tokens:
 
     docs = _documents_frame(x, language)
     columns = ["position", "paragraph", "sentence", "start", "end", "surface", "kind"]
-    frames = []
+    rows: list[tuple] = []
+    doc_of: list[str] = []
+    lang_of: list[str] = []
     n_tokens = []
     for doc_id, text, lang in zip(docs["doc_id"], docs["text"], docs["language"], strict=True):
-        rows = list(_tokenize_document(text, lang))
-        frame = pd.DataFrame.from_records(rows, columns=columns)
-        frame.insert(0, "doc_id", doc_id)
-        frame["language"] = lang
-        frames.append(frame)
-        n_tokens.append(int((frame["kind"] != "punct").sum()))
-    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    _add_keys(data)
-    data = data.drop(columns="language")
+        before = len(rows)
+        rows.extend(_tokenize_document(text, lang))
+        added = len(rows) - before
+        doc_of.extend([doc_id] * added)
+        lang_of.extend([lang] * added)
+        n_tokens.append(sum(1 for r in rows[before:] if r[6] != "punct"))
+    # one table for the whole corpus (building one per document costs more than tokenising)
+    data = pd.DataFrame.from_records(rows, columns=columns)
+    data.insert(0, "doc_id", pd.Series(doc_of, dtype="str"))
+    _add_keys(data, lang_of)
     docs = docs.assign(n_tokens=n_tokens)
     history = list(getattr(x, "history", []))
     history.append({"op": "tokens", "tokeniser_version": TOKENISER_VERSION})
@@ -390,15 +394,21 @@ def tokens(x: Any, *, language: str | None = None) -> Tokens:
     return Tokens(data=data, docs=docs.reset_index(drop=True), history=history)
 
 
-def _add_keys(data: pd.DataFrame) -> None:
+def _add_keys(data: pd.DataFrame, languages: list[str]) -> None:
     """Add ``lower``, ``key`` and ``is_stop`` columns, computed once per distinct surface."""
+    import numpy as np
+
     distinct = data["surface"].unique()
     lower = {s: match_key(s, accents=True) for s in distinct}
     key = {s: match_key(s) for s in distinct}
     data["lower"] = data["surface"].map(lower)
     data["key"] = data["surface"].map(key)
-    stop = {lang: stopwords(lang) for lang in config.LANGUAGES}
-    data["is_stop"] = [k in stop.get(lang, ()) for k, lang in zip(data["key"], data["language"], strict=True)]
+    is_stop = np.zeros(len(data), dtype=bool)
+    lang_array = np.asarray(languages, dtype=object)
+    for lang in set(languages):
+        mask = lang_array == lang
+        is_stop[mask] = data.loc[mask, "key"].isin(stopwords(lang)).to_numpy()
+    data["is_stop"] = is_stop
     for col in ("position", "paragraph", "sentence", "start", "end"):
         data[col] = data[col].astype("int64")
 

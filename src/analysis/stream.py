@@ -1,0 +1,1229 @@
+"""Corpus-scale theme counting: stream documents in chunks, count them in parallel.
+
+A large corpus never sits in memory: :func:`iter_chunks` reads it a chunk of
+documents at a time, :func:`process_chunk` (a pure, picklable function) cleans,
+tokenises and counts one chunk with the same library functions as the
+small-corpus path, and :func:`count_corpus` runs the chunks in this process,
+in a pool of processes (``jobs``) or on a Dask cluster (``engine="dask"``)
+with a bounded number of chunks in flight, and writes each chunk's tables as
+one Parquet part, atomically:
+
+.. code-block:: text
+
+    output_dir/
+      documents/part-00000.parquet   doc_id, metadata, n_chars, n_bytes, n_tokens, sha256
+      counts/part-00000.parquet      the Lookup.counts table of the chunk's documents
+      _manifest.json                 source, dictionary identity, parts, versions, statistics
+
+Sources
+-------
+- a folder of ``*.txt`` files (id = file stem, title = first line, language
+  given or detected with :func:`analysis.corpus.detect_language`), read with
+  :func:`analysis.corpus.read_text` (strict encodings), in sorted file order;
+- a JSON Lines file (``.jsonl``, ``.ndjson``, ``.jsonl.gz``): one object per
+  line with ``id`` or ``doc_id``, ``text``, optional ``language``, ``title``,
+  ``date`` and any other metadata;
+- a Parquet file with a ``text`` column, ``id`` or ``doc_id`` and metadata
+  columns, read in record batches (never whole);
+- an iterable of such dicts (tests, generators).
+
+Engines only change *where* :func:`process_chunk` runs: the part files have the
+same content whatever ``jobs`` or ``engine`` (part ``k`` holds chunk ``k``).
+
+Examples
+--------
+>>> docs = [{"id": "a", "text": "La paix en Ukraine."}, {"id": "b", "text": "L'Arctique."}]
+>>> [len(c) for c in iter_chunks(docs, chunk_docs=1)]
+[1, 1]
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import functools
+import gzip
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analysis import __version__, config
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from analysis.dictionary import Dictionary
+
+logger = logging.getLogger(__name__)
+
+STREAM_VERSION = "1.0"
+"""Layout version of the output folder (travels into ``_manifest.json``)."""
+
+DEFAULT_CHUNK_DOCS = 256
+"""Documents per chunk (one Parquet part per chunk)."""
+
+DEFAULT_CHUNK_BYTES = 4_000_000
+"""UTF-8 bytes of text per chunk (a chunk closes at whichever limit comes first)."""
+
+DOCUMENT_TABLE = "documents"
+COUNTS_TABLE = "counts"
+MANIFEST_NAME = "_manifest.json"
+_PART = re.compile(r"^part-(\d{5,})\.parquet$")
+_RESERVED = {"doc_id", "id", "text"}
+_STAT_COLUMNS = ("n_chars", "n_bytes", "n_tokens", "sha256")
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+
+
+# ---------------------------------------------------------------------- reading
+def source_format(source: Any) -> str:
+    """Name the kind of a corpus source: ``txt``, ``jsonl``, ``parquet`` or ``records``.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or iterable of dict
+        A folder of ``*.txt`` files, a JSON Lines file, a Parquet file, or documents.
+
+    Examples
+    --------
+    >>> source_format("corpus.jsonl"), source_format("corpus.parquet")
+    ('jsonl', 'parquet')
+    >>> source_format([{"id": "a", "text": "Paix."}])
+    'records'
+    """
+    if not isinstance(source, str | os.PathLike):
+        return "records"
+    path = Path(source)
+    name = path.name.lower()
+    if path.is_dir():
+        return "txt"
+    if name.endswith(_JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    raise ValueError(
+        f"{path}: unknown corpus source (expected a folder of .txt files, a .jsonl or a .parquet file)"
+    )
+
+
+def _scalar(value: Any) -> Any:
+    """Keep JSON scalars; store lists and mappings as JSON text (stable Parquet types)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def _document(record: dict[str, Any], where: str, language: str | None) -> dict[str, Any]:
+    """Normalise one record: doc_id, text, language, title first, metadata after."""
+    from analysis.corpus import detect_language
+
+    doc_id = record.get("doc_id", record.get("id"))
+    if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
+        raise ValueError(f"{where}: no 'id' or 'doc_id'")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise ValueError(f"{where}: 'text' must be a string, got {type(text).__name__}")
+    lang = record.get("language") or language or detect_language(text)
+    if lang not in config.LANGUAGES:
+        raise ValueError(f"{where}: unknown language {lang!r}; expected one of {config.LANGUAGES}")
+    doc: dict[str, Any] = {"doc_id": str(doc_id), "text": text, "language": lang}
+    title = record.get("title")
+    doc["title"] = None if title is None else str(title)
+    for key, value in record.items():
+        if key not in _RESERVED and key not in doc:
+            doc[str(key)] = _scalar(value)
+    return doc
+
+
+_Raw = tuple[str, "dict[str, Any] | Exception"]
+
+
+def _iter_txt(folder: Path) -> Iterator[_Raw]:
+    from analysis.corpus import TextError, read_text
+
+    for path in sorted(folder.glob("*.txt")):
+        try:
+            text, encoding = read_text(path)
+        except TextError as exc:
+            yield str(path), exc
+            continue
+        lines = text.strip().splitlines()
+        title = lines[0].strip()[:200] if lines else ""
+        yield str(path), {"doc_id": path.stem, "text": text, "title": title, "encoding": encoding}
+
+
+def _iter_jsonl(path: Path) -> Iterator[_Raw]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.name}, line {lineno}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield where, ValueError(f"{where}: invalid JSON ({exc.msg})")
+                continue
+            if not isinstance(record, dict):
+                yield where, ValueError(f"{where}: expected a JSON object")
+                continue
+            yield where, record
+
+
+def _iter_parquet(path: Path, batch_size: int) -> Iterator[_Raw]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    if "text" not in names or not ({"id", "doc_id"} & set(names)):
+        raise ValueError(f"{path.name}: a Parquet corpus needs 'text' and 'id' or 'doc_id' columns")
+    row = 0
+    for batch in pf.iter_batches(batch_size=batch_size):
+        for record in batch.to_pylist():
+            row += 1
+            yield f"{path.name}, row {row}", record
+
+
+def iter_documents(
+    source: Any,
+    *,
+    language: str | None = None,
+    batch_size: int = 64,
+    on_error: str = "raise",
+    problems: list[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield the documents of a source one at a time, as dicts.
+
+    Each dict has ``doc_id``, ``text`` (as stored; NFC for text files, see
+    :func:`analysis.corpus.read_text`), ``language``, ``title`` (None when
+    absent) and the source's other metadata (lists and mappings as JSON text).
+    Unicode normalisation (NFC) of other sources is left to the workers
+    (:func:`process_chunk`), to keep the reading process light.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or iterable of dict
+        See :func:`source_format`.
+    language : {"fr", "en"}, optional
+        Language of documents that do not give one; detected when None.
+    batch_size : int
+        Rows per Parquet record batch.
+    on_error : {"raise", "skip"}
+        A document that cannot be read (encoding, invalid JSON, no id or text,
+        unknown language) raises ``ValueError`` naming it, or is skipped with a
+        warning (and its problem appended to ``problems``).
+    problems : list of str, optional
+        Receives the problems of skipped documents.
+
+    Examples
+    --------
+    >>> next(iter_documents([{"id": 1, "text": "The peace."}]))["language"]
+    'en'
+    >>> found = []
+    >>> [d["doc_id"] for d in iter_documents([{"text": "x"}, {"id": "b", "text": "Paix."}],
+    ...                                      on_error="skip", problems=found)]
+    ['b']
+    >>> found
+    ["record 0: no 'id' or 'doc_id'"]
+    """
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    kind = source_format(source)
+    if kind == "txt":
+        raw: Iterable[_Raw] = _iter_txt(Path(source))
+    elif kind == "jsonl":
+        raw = _iter_jsonl(Path(source))
+    elif kind == "parquet":
+        raw = _iter_parquet(Path(source), batch_size)
+    else:
+        raw = ((f"record {i}", dict(record)) for i, record in enumerate(source))
+    for where, record in raw:
+        try:
+            if isinstance(record, Exception):
+                raise record
+            doc = _document(record, where, language)
+        except ValueError as exc:
+            if on_error == "raise":
+                raise
+            logger.warning("skipped %s", exc)
+            if problems is not None:
+                problems.append(str(exc))
+            continue
+        yield doc
+
+
+def iter_chunks(
+    source: Any,
+    *,
+    chunk_docs: int = DEFAULT_CHUNK_DOCS,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    language: str | None = None,
+    on_error: str = "raise",
+    problems: list[str] | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Stream a corpus in chunks of documents.
+
+    A chunk closes when it holds ``chunk_docs`` documents or ``chunk_bytes``
+    bytes of UTF-8 text, whichever comes first (a single larger document is a
+    chunk of its own). Only the chunk being filled is held: the corpus is never
+    read whole.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or iterable of dict
+        See :func:`source_format`.
+    chunk_docs : int
+        Maximum documents per chunk.
+    chunk_bytes : int
+        Maximum UTF-8 bytes of text per chunk.
+    language : {"fr", "en"}, optional
+        See :func:`iter_documents`.
+    on_error, problems
+        See :func:`iter_documents`.
+
+    Yields
+    ------
+    list of dict
+        Documents as returned by :func:`iter_documents`.
+
+    Examples
+    --------
+    >>> docs = ({"id": f"d{i}", "text": "Paix. " * 10} for i in range(5))
+    >>> [len(c) for c in iter_chunks(docs, chunk_docs=2)]
+    [2, 2, 1]
+    >>> docs = ({"id": f"d{i}", "text": "Paix. " * 10} for i in range(5))
+    >>> [len(c) for c in iter_chunks(docs, chunk_bytes=100)]
+    [1, 1, 1, 1, 1]
+    """
+    if chunk_docs < 1 or chunk_bytes < 1:
+        raise ValueError("chunk_docs and chunk_bytes must be positive")
+    chunk: list[dict[str, Any]] = []
+    size = 0
+    docs = iter_documents(
+        source, language=language, batch_size=min(chunk_docs, 64), on_error=on_error, problems=problems
+    )
+    for doc in docs:
+        n = len(doc["text"].encode("utf-8"))
+        if chunk and size + n > chunk_bytes:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(doc)
+        size += n
+        if len(chunk) >= chunk_docs:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+# ------------------------------------------------------------------- processing
+@functools.lru_cache(maxsize=8)
+def _load_dictionary(path: str, mtime_ns: int, size: int) -> Dictionary:
+    from analysis.dictionary import dictionary
+
+    del mtime_ns, size  # cache keys: a changed file is read again
+    return dictionary(path)
+
+
+def load_dictionary(path: str | Path) -> Dictionary:
+    """Load a dictionary file once per process (reloaded when the file changes).
+
+    Examples
+    --------
+    >>> load_dictionary(config.DEFAULT_DICTIONARY) is load_dictionary(config.DEFAULT_DICTIONARY)
+    True
+    """
+    st = os.stat(path)
+    return _load_dictionary(str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+
+
+def _clean(doc: dict[str, Any]) -> str:
+    from analysis.clean import clean_text
+
+    return clean_text(doc["text"], language=doc["language"], title=doc.get("title"), audit=False).text
+
+
+def _documents_table(docs: list[dict[str, Any]], n_tokens: list[int], cleaned: list[str] | None):
+    import pandas as pd
+
+    meta: dict[str, None] = {}
+    for doc in docs:
+        for key in doc:
+            if key != "text":
+                meta.setdefault(key, None)
+    rows = []
+    for doc, n in zip(docs, n_tokens, strict=True):
+        text = unicodedata.normalize("NFC", doc["text"])
+        raw = text.encode("utf-8")
+        row = {key: doc.get(key) for key in meta}
+        row.update(
+            n_chars=len(text),
+            n_bytes=len(raw),
+            n_tokens=int(n),
+            sha256=hashlib.sha256(raw).hexdigest(),
+        )
+        rows.append(row)
+    table = pd.DataFrame.from_records(rows, columns=[*meta, *_STAT_COLUMNS])
+    for col in ("n_chars", "n_bytes", "n_tokens"):
+        table[col] = table[col].astype("int64")
+    if cleaned is not None:
+        table["text"] = cleaned
+    return table
+
+
+def _count_library(
+    docs: list[dict[str, Any]], cleaned: list[str], dictionary: Dictionary
+) -> tuple[pd.DataFrame, list[int]]:
+    """Count with the small-corpus functions: ``tokens`` then ``tokens_lookup``."""
+    import pandas as pd
+
+    from analysis.lookup import tokens_lookup
+    from analysis.tokens import tokens
+
+    frame = pd.DataFrame(
+        {
+            "doc_id": [d["doc_id"] for d in docs],
+            "text": cleaned,
+            "language": [d["language"] for d in docs],
+        }
+    )
+    toks = tokens(frame)
+    counts = tokens_lookup(toks, dictionary).counts
+    n_tokens = toks.n_tokens()
+    return counts, [int(n_tokens[d["doc_id"]]) for d in docs]
+
+
+class _KeyCache(dict):
+    """surface -> folded match key (None for punctuation), computed once per distinct surface."""
+
+    def __init__(self, accent_sensitive: bool):
+        super().__init__()
+        self.accent_sensitive = accent_sensitive
+
+    def __missing__(self, surface: str) -> str | None:
+        from analysis.dictionary import fold
+        from analysis.tokens import match_key
+
+        # The tokeniser's only one-character alternative for a non-word character
+        # is ``punct`` ([^\\w\\s]); \\w is str.isalnum() or "_" in Python's re.
+        if len(surface) == 1 and not (surface.isalnum() or surface == "_"):
+            key = None
+        else:
+            # tokens_lookup folds the ``key`` column (``lower`` when accent-sensitive)
+            acc = self.accent_sensitive
+            key = fold(match_key(surface, accents=acc), acc)
+        if len(self) < 1_000_000:
+            self[surface] = key
+        return key
+
+
+class _FastCounter:
+    """Theme counts of one language, without per-token DataFrames.
+
+    Applies the matching rules of :mod:`analysis.lookup` (``overlap="longest"``)
+    to a flat list of folded keys where None marks punctuation and paragraph
+    ends. Distinct surfaces, first-token candidates and phrase-part tests are
+    cached for the life of the process. Proven identical to
+    :func:`analysis.lookup.tokens_lookup` by ``tests/test_stream.py``.
+    """
+
+    def __init__(self, dic: Dictionary, language: str):
+        import re
+
+        from analysis.tokens import _token_regex
+
+        # the tokeniser's pattern without named groups: findall returns surfaces
+        self.regex = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _token_regex(language).pattern))
+        self.surface_keys = _KeyCache(dic.accent_sensitive)
+        self.patterns: list[Any] = []
+        self.owners: list[list[tuple[str, bool]]] = []
+        distinct: dict[tuple[str, ...], int] = {}
+        for t in dic.themes:
+            for include, table in ((True, t.patterns), (False, t.exclude)):
+                for p in table.get(language, ()):
+                    idx = distinct.get(p.parts)
+                    if idx is None:
+                        idx = distinct[p.parts] = len(self.patterns)
+                        self.patterns.append(p)
+                        self.owners.append([])
+                    self.owners[idx].append((t.id, include))
+        self.literal: dict[str, list[int]] = {}
+        self.globs: list[tuple[int, Any]] = []
+        for idx, p in enumerate(self.patterns):
+            if p.is_glob_part(0):
+                self.globs.append((idx, p.regexes[0]))
+            else:
+                self.literal.setdefault(p.parts[0], []).append(idx)
+        # parts after the first: (folded part, contains '*')
+        self.rest = [tuple((part, "*" in part) for part in p.parts[1:]) for p in self.patterns]
+        self.first: dict[str, tuple[int, ...]] = {}
+        self.trigger: set[str] = set()  # keys that start at least one pattern
+        self.parts: dict[tuple[int, int, str], bool] = {}
+        self.themes = [t.id for t in dic.themes]
+        self.parent_of = {t.id: t.parent for t in dic.themes}
+        self.members = {t.id: [t.id, *t.children] for t in dic.themes}
+
+    def keys(self, text: str) -> list[str | None]:
+        """Folded keys of a cleaned text; None for punctuation and after each paragraph."""
+        from analysis.tokens import paragraph_spans
+
+        cache = self.surface_keys
+        findall = self.regex.findall
+        keys: list[str | None] = []
+        for start, end in paragraph_spans(text):
+            keys.extend([cache[s] for s in findall(text, start, end)])
+            keys.append(None)
+        return keys
+
+    def _candidates(self, key: str) -> tuple[int, ...]:
+        found = list(self.literal.get(key, ()))
+        found += [idx for idx, regex in self.globs if regex.fullmatch(key)]
+        out = tuple(sorted(found))
+        if out:
+            self.trigger.add(key)
+        if len(self.first) < 1_000_000:
+            self.first[key] = out
+        return out
+
+    def _glob_part(self, idx: int, i: int, key: str) -> bool:
+        cache_key = (idx, i, key)
+        hit = self.parts.get(cache_key)
+        if hit is None:
+            hit = self.patterns[idx].matches_part(i, key)
+            if len(self.parts) < 1_000_000:
+                self.parts[cache_key] = hit
+        return hit
+
+    def matches(self, keys: list[str | None]) -> list[tuple[int, int, int]]:
+        """(pattern index, start, end) of every raw match (rules 1-2)."""
+        n = len(keys)
+        first = self.first
+        for key in set(keys).difference(first):
+            if key is not None:
+                self._candidates(key)
+        trigger = self.trigger
+        rest_of = self.rest
+        found = []
+        for start in [i for i, key in enumerate(keys) if key in trigger]:
+            candidates = first.get(keys[start])
+            if candidates is None:  # the cache is full: computed again
+                candidates = self._candidates(keys[start])  # type: ignore[arg-type]
+            for idx in candidates:
+                rest = rest_of[idx]
+                if not rest:
+                    found.append((idx, start, start + 1))
+                    continue
+                end = start + 1 + len(rest)
+                if end > n:
+                    continue
+                ok = True
+                i = start
+                for part, is_glob in rest:
+                    i += 1
+                    k = keys[i]
+                    if k is None or (not self._glob_part(idx, i - start, k) if is_glob else k != part):
+                        ok = False
+                        break
+                if ok:
+                    found.append((idx, start, end))
+        return found
+
+    def resolve(self, keys: list[str | None]) -> dict[str, list[tuple[int, int]]]:
+        """Theme -> counted (start, end) spans after rules 3-6 (themes with matches only)."""
+        include: dict[str, set[tuple[int, int]]] = {}
+        exclude: dict[str, list[tuple[int, int]]] = {}
+        for idx, start, end in self.matches(keys):
+            for theme, is_include in self.owners[idx]:
+                if is_include:
+                    include.setdefault(theme, set()).add((start, end))
+                else:
+                    exclude.setdefault(theme, []).append((start, end))
+        if not include:
+            return {}
+        parent_of = self.parent_of
+        # rule 3: a theme's exclusions, and its parent's, veto the matches they overlap
+        for tid in list(include):
+            vetoes = exclude.get(tid, []) + exclude.get(parent_of[tid] or "", [])
+            if vetoes:
+                include[tid] = {m for m in include[tid] if not any(m[0] < b and a < m[1] for a, b in vetoes)}
+        # rules 4-5: per theme over its family, longest then leftmost, each token once
+        resolved: dict[str, list[tuple[int, int]]] = {}
+        for tid in self.themes:
+            sets = [include[m] for m in self.members[tid] if m in include]
+            pool = sets[0] if len(sets) == 1 else set().union(*sets)
+            if not pool:
+                continue
+            if all(b - a == 1 for a, b in pool):  # distinct one-token spans never overlap
+                resolved[tid] = list(pool)
+                continue
+            taken: set[int] = set()
+            kept = []
+            for a, b in sorted(pool, key=lambda m: (m[0] - m[1], m[0])):
+                span = range(a, b)
+                if taken.isdisjoint(span):
+                    taken.update(span)
+                    kept.append((a, b))
+            resolved[tid] = kept
+        # rule 6: a match overlapped by a strictly longer match of an unrelated theme is dropped
+        # (only a match of 2 tokens or more can be strictly longer than another)
+        cover: dict[int, list[tuple[int, str]]] = {}
+        if len(resolved) > 1:
+            for tid, ms in resolved.items():
+                for a, b in ms:
+                    if b - a > 1:
+                        for i in range(a, b):
+                            cover.setdefault(i, []).append((b - a, tid))
+        if cover:
+            for tid, ms in list(resolved.items()):
+                parent = parent_of[tid]
+                kept = []
+                for a, b in ms:
+                    width = b - a
+                    if (width == 1 and a not in cover) or not any(
+                        length > width and other != tid and other != parent and parent_of[other] != tid
+                        for i in range(a, b)
+                        for length, other in cover.get(i, ())
+                    ):
+                        kept.append((a, b))
+                resolved[tid] = kept
+        return resolved
+
+
+_COUNTERS: dict[tuple[str, bool, str], _FastCounter] = {}
+
+
+def _fast_counter(dic: Dictionary, language: str) -> _FastCounter:
+    key = (dic.hash, dic.accent_sensitive, language)
+    counter = _COUNTERS.get(key)
+    if counter is None:
+        if len(_COUNTERS) > 16:
+            _COUNTERS.clear()
+        counter = _COUNTERS[key] = _FastCounter(dic, language)
+    return counter
+
+
+def _count_fast(
+    docs: list[dict[str, Any]], cleaned: list[str], dic: Dictionary
+) -> tuple[pd.DataFrame, list[int]]:
+    """Same ``counts`` table and token totals as :func:`_count_library`, faster.
+
+    The counted spans go through :mod:`analysis.lookup`'s own table builder,
+    so the columns and their meaning stay those of ``Lookup.counts``.
+    """
+    import pandas as pd
+
+    from analysis.lookup import _counts
+
+    hits: dict[str, list[Any]] = {"doc_id": [], "theme": [], "start_pos": [], "end_pos": []}
+    n_tokens: dict[str, int] = {}
+    for doc, text in zip(docs, cleaned, strict=True):
+        counter = _fast_counter(dic, doc["language"])
+        keys = counter.keys(text)
+        n_tokens[doc["doc_id"]] = len(keys) - keys.count(None)
+        for tid, spans in counter.resolve(keys).items():
+            for start, end in spans:
+                hits["doc_id"].append(doc["doc_id"])
+                hits["theme"].append(tid)
+                hits["start_pos"].append(start)
+                hits["end_pos"].append(end)
+    frame = pd.DataFrame(hits)
+    counts = _counts(frame, dic, [d["doc_id"] for d in docs], n_tokens)
+    return counts, [n_tokens[d["doc_id"]] for d in docs]
+
+
+def process_chunk(
+    docs: list[dict[str, Any]],
+    dictionary_path: str | Path,
+    *,
+    method: str = "fast",
+    keep_text: bool = False,
+    dictionary_sha256: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Clean, tokenise and count the themes of one chunk of documents (a pure function).
+
+    Parameters
+    ----------
+    docs : list of dict
+        Documents as yielded by :func:`iter_chunks` (``doc_id``, ``text``,
+        ``language``, optional ``title``, metadata).
+    dictionary_path : str or pathlib.Path
+        Theme dictionary file (loaded once per process).
+    method : {"library", "fast"}
+        ``library`` calls :func:`analysis.clean.clean_text`,
+        :func:`analysis.tokens.tokens` and :func:`analysis.lookup.tokens_lookup`;
+        ``fast`` (when available) gives the same tables without per-token
+        DataFrames (proven identical by ``tests/test_stream.py``).
+    keep_text : bool
+        Add the cleaned text to the documents table.
+    dictionary_sha256 : str, optional
+        Refuse to count with a dictionary file whose sha256 differs (a worker
+        on another machine reading another version of the file).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``documents`` (one row per document: metadata, ``n_chars``, ``n_bytes``,
+        ``n_tokens``, ``sha256`` of the NFC text, UTF-8) and ``counts`` (the
+        ``Lookup.counts`` table: one row per document x theme, zeros included),
+        both sorted by ``doc_id`` (themes in dictionary order).
+
+    Examples
+    --------
+    >>> from analysis import config
+    >>> out = process_chunk([{"doc_id": "a", "text": "La paix en Ukraine.", "language": "fr"}],
+    ...                     config.DEFAULT_DICTIONARY)
+    >>> out["documents"][["doc_id", "n_tokens"]].values.tolist()
+    [['a', 4]]
+    >>> int(out["counts"].set_index("theme").loc["ukraine", "count"])
+    1
+    """
+    if method not in ("library", "fast"):
+        raise ValueError(f"unknown method {method!r}; expected 'library' or 'fast'")
+    seen: set[str] = set()
+    for doc in docs:
+        if doc["doc_id"] in seen:
+            raise ValueError(f"duplicate doc_id {doc['doc_id']!r} in chunk")
+        seen.add(doc["doc_id"])
+    dic = load_dictionary(dictionary_path)
+    if dictionary_sha256 is not None and dic.hash != dictionary_sha256:
+        raise ValueError(
+            f"dictionary {dictionary_path} has sha256 {dic.hash[:12]}…, expected {dictionary_sha256[:12]}…"
+        )
+    cleaned = [_clean(doc) for doc in docs]
+    if method == "fast":
+        counts, n_tokens = _count_fast(docs, cleaned, dic)
+    else:
+        counts, n_tokens = _count_library(docs, cleaned, dic)
+    documents = _documents_table(docs, n_tokens, cleaned if keep_text else None)
+    # deterministic order within a part: by doc_id, themes in dictionary order
+    documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    counts = counts.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    return {DOCUMENT_TABLE: documents, COUNTS_TABLE: counts}
+
+
+# ---------------------------------------------------------------------- writing
+def _part_name(index: int) -> str:
+    return f"part-{index:05d}.parquet"
+
+
+def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_atomic_text(text: str, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_part(output_dir: Path, index: int, tables: dict[str, pd.DataFrame]) -> None:
+    for name in (DOCUMENT_TABLE, COUNTS_TABLE):
+        _write_atomic_parquet(tables[name], output_dir / name / _part_name(index))
+
+
+def _part_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if _PART.match(p.name))
+
+
+# --------------------------------------------------------------------- progress
+class Progress:
+    """Progress of a run: documents and MB done, MB/s.
+
+    On a TTY a single updating line (tqdm on standard error); otherwise an
+    INFO log line every ``interval`` seconds and at the end; or a callable
+    receiving :meth:`snapshot` after each chunk.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> p = Progress(seen.append)
+    >>> p.update(documents=3, n_bytes=2_000_000, in_flight_docs=0)
+    >>> seen[-1]["documents"], seen[-1]["mb"]
+    (3, 2.0)
+    """
+
+    def __init__(self, mode: bool | Callable[[dict], Any] | None = None, *, interval: float = 10.0):
+        self.start = time.perf_counter()
+        self.documents = 0
+        self.chunks = 0
+        self.bytes = 0
+        self.interval = interval
+        self._last_log = self.start
+        self._callback = mode if callable(mode) else None
+        self._bar = None
+        self._log = False
+        if self._callback is None and mode is not False:
+            tty = mode is True or (mode is None and sys.stderr.isatty())
+            if tty:
+                from tqdm import tqdm
+
+                self._bar = tqdm(
+                    total=None, unit="B", unit_scale=True, unit_divisor=1000, file=sys.stderr, leave=True
+                )
+            else:
+                self._log = True
+
+    def snapshot(self, **extra: Any) -> dict[str, Any]:
+        """Counters so far (documents, chunks, mb, seconds, mb_per_s, docs_per_s)."""
+        seconds = time.perf_counter() - self.start
+        mb = self.bytes / 1e6
+        return {
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "mb": mb,
+            "seconds": seconds,
+            "mb_per_s": mb / seconds if seconds > 0 else 0.0,
+            "docs_per_s": self.documents / seconds if seconds > 0 else 0.0,
+            **extra,
+        }
+
+    def update(self, *, documents: int, n_bytes: int, **extra: Any) -> None:
+        """Record one finished chunk."""
+        self.documents += documents
+        self.bytes += n_bytes
+        self.chunks += 1
+        if self._callback is not None:
+            self._callback(self.snapshot(**extra))
+        elif self._bar is not None:
+            self._bar.update(n_bytes)
+            self._bar.set_postfix_str(f"{self.documents:,} docs", refresh=False)
+        elif self._log and time.perf_counter() - self._last_log >= self.interval:
+            self._last_log = time.perf_counter()
+            self._emit()
+
+    def _emit(self) -> None:
+        s = self.snapshot()
+        logger.info(
+            "%d documents, %.1f MB, %.2f MB/s, %.0f docs/s",
+            s["documents"],
+            s["mb"],
+            s["mb_per_s"],
+            s["docs_per_s"],
+        )
+
+    def close(self) -> None:
+        """Close the bar or log the final line."""
+        if self._bar is not None:
+            self._bar.close()
+        elif self._log:
+            self._emit()
+
+
+# ------------------------------------------------------------------------ engines
+class _Tracker:
+    """Bookkeeping shared by the engines: parts written, ids seen, memory bound."""
+
+    def __init__(self, output_dir: Path, progress: Progress):
+        self.output_dir = output_dir
+        self.progress = progress
+        self.ids: set[str] = set()
+        self.in_flight_docs = 0
+        self.in_flight_chunks = 0
+        self.max_in_flight_docs = 0
+        self.max_in_flight_chunks = 0
+        self.n_parts = 0
+        self.n_docs = 0
+        self.n_bytes = 0
+        self.n_count_rows = 0
+
+    def submitted(self, chunk: list[dict[str, Any]]) -> None:
+        for doc in chunk:
+            if doc["doc_id"] in self.ids:
+                raise ValueError(f"duplicate doc_id {doc['doc_id']!r} in the corpus")
+            self.ids.add(doc["doc_id"])
+        self.in_flight_docs += len(chunk)
+        self.in_flight_chunks += 1
+        self.max_in_flight_docs = max(self.max_in_flight_docs, self.in_flight_docs)
+        self.max_in_flight_chunks = max(self.max_in_flight_chunks, self.in_flight_chunks)
+
+    def done(self, index: int, n_docs: int, tables: dict[str, pd.DataFrame]) -> None:
+        _write_part(self.output_dir, index, tables)
+        self.in_flight_docs -= n_docs
+        self.in_flight_chunks -= 1
+        n_bytes = int(tables[DOCUMENT_TABLE]["n_bytes"].sum())
+        self.n_parts += 1
+        self.n_docs += n_docs
+        self.n_bytes += n_bytes
+        self.n_count_rows += len(tables[COUNTS_TABLE])
+        self.progress.update(
+            documents=n_docs,
+            n_bytes=n_bytes,
+            in_flight_docs=self.in_flight_docs,
+            in_flight_chunks=self.in_flight_chunks,
+        )
+
+
+def _run_inline(chunks: Iterator[list[dict]], work: Callable, tracker: _Tracker) -> None:
+    for index, chunk in enumerate(chunks):
+        tracker.submitted(chunk)
+        tracker.done(index, len(chunk), work(chunk))
+
+
+def _run_processes(
+    chunks: Iterator[list[dict]], work: Callable, tracker: _Tracker, jobs: int, max_in_flight: int
+) -> None:
+    import pandas  # noqa: F401  (forked workers inherit what is already imported)
+
+    from analysis import clean, lookup, tokens  # noqa: F401
+
+    pending: dict[cf.Future, tuple[int, int]] = {}
+    with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
+        try:
+            for index, chunk in enumerate(chunks):
+                while len(pending) >= max_in_flight:
+                    _collect(pending, tracker, cf.FIRST_COMPLETED)
+                tracker.submitted(chunk)
+                pending[pool.submit(work, chunk)] = (index, len(chunk))
+                del chunk
+            while pending:
+                _collect(pending, tracker, cf.FIRST_COMPLETED)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _collect(pending: dict[cf.Future, tuple[int, int]], tracker: _Tracker, when: str) -> None:
+    done, _ = cf.wait(pending, return_when=when)
+    for future in sorted(done, key=lambda f: pending[f][0]):
+        index, n_docs = pending.pop(future)
+        try:
+            tables = future.result()
+        except Exception as exc:
+            raise RuntimeError(f"chunk {index} failed: {exc}") from exc
+        tracker.done(index, n_docs, tables)
+
+
+def _run_dask(
+    chunks: Iterator[list[dict]],
+    work: Callable,
+    tracker: _Tracker,
+    jobs: int | None,
+    max_in_flight: int,
+    scheduler: Any,
+) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if isinstance(scheduler, Client):
+        client, own_client = scheduler, False
+    else:
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=jobs or 2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            logger.info("started a Dask LocalCluster with %d workers", jobs or 2)
+        client, own_client = Client(scheduler or cluster), True
+    run = hashlib.sha256(f"{os.getpid()}-{time.time_ns()}".encode()).hexdigest()[:12]
+    try:
+        index_of: dict[Any, tuple[int, int]] = {}
+
+        def submit(index: int, chunk: list[dict]) -> Any:
+            tracker.submitted(chunk)
+            future = client.submit(work, chunk, key=f"process_chunk-{run}-{index:05d}", pure=False)
+            index_of[future.key] = (index, len(chunk))
+            return future
+
+        numbered = enumerate(chunks)
+        first = [submit(i, c) for i, c in _take(numbered, max_in_flight)]
+        queue = as_completed(first)
+        for future in queue:
+            index, n_docs = index_of.pop(future.key)
+            try:
+                tables = future.result()
+            except Exception as exc:
+                raise RuntimeError(f"chunk {index} failed: {exc}") from exc
+            future.release()
+            tracker.done(index, n_docs, tables)
+            for i, c in _take(numbered, 1):
+                queue.add(submit(i, c))
+    finally:
+        if own_client:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _take(iterator: Iterator, n: int) -> list:
+    out = []
+    for item in iterator:
+        out.append(item)
+        if len(out) >= n:
+            break
+    return out
+
+
+def default_jobs() -> int:
+    """Cores this process may use.
+
+    Examples
+    --------
+    >>> default_jobs() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def count_corpus(
+    source: Any,
+    output_dir: str | Path,
+    *,
+    dictionary: str | Path | Dictionary = config.DEFAULT_DICTIONARY,
+    jobs: int | None = None,
+    engine: str = "local",
+    scheduler: Any = None,
+    chunk_docs: int = DEFAULT_CHUNK_DOCS,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    max_in_flight: int | None = None,
+    language: str | None = None,
+    on_error: str = "raise",
+    method: str = "fast",
+    keep_text: bool = False,
+    progress: bool | Callable[[dict], Any] | None = None,
+) -> Path:
+    """Count the themes of a large corpus, chunk by chunk, into partitioned Parquet.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or iterable of dict
+        A folder of ``*.txt``, a JSON Lines file, a Parquet file or documents
+        (see :func:`source_format`).
+    output_dir : str or pathlib.Path
+        Receives ``documents/part-NNNNN.parquet``, ``counts/part-NNNNN.parquet``
+        (part ``k`` = chunk ``k``, each written to a temporary file then renamed)
+        and ``_manifest.json`` (written last: a folder without it is incomplete).
+        Parts left by an earlier, longer run are removed at the end.
+    dictionary : str, pathlib.Path or Dictionary
+        Theme dictionary file (workers read it by path).
+    jobs : int, optional
+        Processes on this machine (``local``) or workers of the LocalCluster
+        (``dask``); default all cores. ``jobs=1`` runs in this process.
+    engine : {"local", "dask"}
+        ``local``: :class:`concurrent.futures.ProcessPoolExecutor`; ``dask``: a
+        ``dask.distributed`` client on ``scheduler``, or on a
+        ``LocalCluster(n_workers=jobs or 2, threads_per_worker=1, processes=True)``.
+    scheduler : str or dask.distributed.Client, optional
+        Address of a Dask scheduler (its workers must see ``dictionary`` at the same path).
+    chunk_docs, chunk_bytes : int
+        Chunk limits (see :func:`iter_chunks`).
+    max_in_flight : int, optional
+        Chunks submitted and not yet written (default ``2 * jobs``): with the
+        chunk limits, this bounds memory whatever the corpus size.
+    language : {"fr", "en"}, optional
+        Language of documents that do not give one (detected when None).
+    on_error : {"raise", "skip"}
+        An unreadable document stops the run, or is skipped with a warning and
+        listed in the manifest (``skipped``).
+    method : {"library", "fast"}
+        See :func:`process_chunk`.
+    keep_text : bool
+        Keep the cleaned text in the documents table.
+    progress : bool or callable, optional
+        None: a progress line on a TTY, periodic log lines otherwise; False:
+        nothing; a callable: called with :meth:`Progress.snapshot` after each chunk.
+
+    Returns
+    -------
+    pathlib.Path
+        ``output_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> docs = [{"id": f"d{i}", "text": "La paix en Ukraine.", "language": "fr"} for i in range(3)]
+    >>> out = count_corpus(docs, tempfile.mkdtemp(), jobs=1, chunk_docs=2, progress=False)
+    >>> sorted(p.name for p in (out / "counts").iterdir())
+    ['part-00000.parquet', 'part-00001.parquet']
+    >>> int(read_counts(out).query("theme == 'ukraine'")["count"].sum())
+    3
+    """
+    from analysis.dictionary import Dictionary
+
+    if engine not in ("local", "dask"):
+        raise ValueError(f"unknown engine {engine!r}; expected 'local' or 'dask'")
+    if isinstance(dictionary, Dictionary):
+        if dictionary.path is None:
+            raise ValueError("count_corpus needs a dictionary file (workers load it by path)")
+        dictionary = dictionary.path
+    dict_path = str(Path(dictionary).resolve())
+    dic = load_dictionary(dict_path)
+    n_jobs = default_jobs() if jobs is None else int(jobs)
+    if n_jobs < 1:
+        raise ValueError("jobs must be at least 1")
+    bound = max_in_flight or 2 * n_jobs
+    out = Path(output_dir)
+    for name in (DOCUMENT_TABLE, COUNTS_TABLE):
+        (out / name).mkdir(parents=True, exist_ok=True)
+    manifest_path = out / MANIFEST_NAME
+    if manifest_path.exists():
+        manifest_path.unlink()
+
+    work = functools.partial(
+        process_chunk,
+        dictionary_path=dict_path,
+        method=method,
+        keep_text=keep_text,
+        dictionary_sha256=dic.hash,
+    )
+    skipped: list[str] = []
+    chunks = iter_chunks(
+        source,
+        chunk_docs=chunk_docs,
+        chunk_bytes=chunk_bytes,
+        language=language,
+        on_error=on_error,
+        problems=skipped,
+    )
+    bar = Progress(progress)
+    tracker = _Tracker(out, bar)
+    started = time.perf_counter()
+    logger.info(
+        "counting %s with %s (engine=%s, jobs=%d, chunks of %d docs / %d bytes, %d in flight)",
+        source if source_format(source) != "records" else "records",
+        dic.name,
+        engine,
+        n_jobs,
+        chunk_docs,
+        chunk_bytes,
+        bound,
+    )
+    try:
+        if engine == "dask":
+            _run_dask(chunks, work, tracker, jobs, bound, scheduler)
+        elif n_jobs == 1:
+            _run_inline(chunks, work, tracker)
+        else:
+            _run_processes(chunks, work, tracker, n_jobs, bound)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - started
+
+    for name in (DOCUMENT_TABLE, COUNTS_TABLE):
+        for stale in _part_files(out / name):
+            if int(_PART.match(stale.name).group(1)) >= tracker.n_parts:  # type: ignore[union-attr]
+                stale.unlink()
+    from analysis.clean import CLEANER_VERSION
+    from analysis.tokens import TOKENISER_VERSION
+
+    manifest = {
+        "layout": STREAM_VERSION,
+        "analysis_version": __version__,
+        "cleaner_version": CLEANER_VERSION,
+        "tokeniser_version": TOKENISER_VERSION,
+        "source": str(source) if source_format(source) != "records" else "<records>",
+        "source_format": source_format(source),
+        **dic.info(),
+        "dictionary_path": dict_path,
+        "method": method,
+        "keep_text": keep_text,
+        "engine": engine,
+        "jobs": n_jobs,
+        "chunk_docs": chunk_docs,
+        "chunk_bytes": chunk_bytes,
+        "max_in_flight": bound,
+        "n_parts": tracker.n_parts,
+        "n_documents": tracker.n_docs,
+        "n_bytes": tracker.n_bytes,
+        "n_count_rows": tracker.n_count_rows,
+        "n_skipped": len(skipped),
+        "skipped": skipped[:1000],
+        "max_in_flight_chunks": tracker.max_in_flight_chunks,
+        "max_in_flight_docs": tracker.max_in_flight_docs,
+        "seconds": round(seconds, 3),
+        "parts": [_part_name(i) for i in range(tracker.n_parts)],
+    }
+    _write_atomic_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", manifest_path)
+    logger.info(
+        "counted %d documents (%.1f MB) into %d parts in %.1f s (%.2f MB/s)",
+        tracker.n_docs,
+        tracker.n_bytes / 1e6,
+        tracker.n_parts,
+        seconds,
+        tracker.n_bytes / 1e6 / seconds if seconds > 0 else 0.0,
+    )
+    return out
+
+
+# ---------------------------------------------------------------------- reading back
+def read_manifest(output_dir: str | Path) -> dict[str, Any]:
+    """Return the ``_manifest.json`` of a finished :func:`count_corpus` run.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the run did not finish (no manifest).
+    """
+    path = Path(output_dir) / MANIFEST_NAME
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no manifest (the run did not finish?)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_counts(
+    output_dir: str | Path, *, table: str = COUNTS_TABLE, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Read the parts of a :func:`count_corpus` run back into one table.
+
+    Parameters
+    ----------
+    output_dir : str or pathlib.Path
+        The run's folder.
+    table : {"counts", "documents"}
+        Which table.
+    columns : list of str, optional
+        Columns to read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Parts concatenated in part order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the run did not finish (no ``_manifest.json``) or a part is missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = count_corpus([{"id": "a", "text": "Paix.", "language": "fr"}], tempfile.mkdtemp(),
+    ...                    jobs=1, progress=False)
+    >>> read_counts(out, table="documents")["doc_id"].tolist()
+    ['a']
+    """
+    import pandas as pd
+
+    if table not in (COUNTS_TABLE, DOCUMENT_TABLE):
+        raise ValueError(f"unknown table {table!r}; expected 'counts' or 'documents'")
+    manifest = read_manifest(output_dir)
+    folder = Path(output_dir) / table
+    paths = [folder / name for name in manifest["parts"]]
+    missing = [p.name for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"{folder}: missing parts {missing[:5]}")
+    frames = [pd.read_parquet(p, columns=columns) for p in paths]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,487 @@
+"""Streaming and parallel counting: same counts whatever the format, engine or path."""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import config, stream
+from analysis.bench import synthetic_documents
+from analysis.clean import clean_text
+from analysis.dictionary import dictionary
+from analysis.lookup import tokens_lookup
+from analysis.tokens import tokens
+
+DOC_COLUMNS = ["doc_id", "language", "title", "n_chars", "n_bytes", "n_tokens", "sha256"]
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def docs() -> list[dict]:
+    """40 documents recombined from the seed sentences, plus an English one and a bare one."""
+    out = list(synthetic_documents(n_docs=40, seed=11))
+    out.append(
+        {
+            "doc_id": "en-1",
+            "title": "A note",
+            "language": "en",
+            "text": "A note\n\nThe Security Council met. Ukraine's allies don't wait.\n\nNATO, the Arctic.",
+        }
+    )
+    out.append({"doc_id": "bare", "title": "Vide", "language": "fr", "text": "Vide\n\n« ! » ... ; 12 %"})
+    return out
+
+
+def write_jsonl(path: Path, docs: list[dict]) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for d in docs:
+            record = {("id" if k == "doc_id" else k): v for k, v in d.items()}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def write_parquet(path: Path, docs: list[dict], row_group_size: int = 7) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(docs), path, row_group_size=row_group_size)
+    return path
+
+
+def write_txt(folder: Path, docs: list[dict]) -> Path:
+    folder.mkdir()
+    for d in docs:
+        (folder / f"{d['doc_id']}.txt").write_text(d["text"], encoding="utf-8")
+    return folder
+
+
+def expected_counts(docs: list[dict], dict_path=config.DEFAULT_DICTIONARY) -> pd.DataFrame:
+    """The small-corpus path: clean_text, tokens, tokens_lookup, one call for all documents."""
+    frame = pd.DataFrame(
+        {
+            "doc_id": [d["doc_id"] for d in docs],
+            "text": [clean_text(d["text"], language=d["language"], title=d.get("title")).text for d in docs],
+            "language": [d["language"] for d in docs],
+        }
+    )
+    counts = tokens_lookup(tokens(frame), dictionary(dict_path)).counts
+    return counts.sort_values("doc_id", kind="stable").reset_index(drop=True)
+
+
+def part_bytes(out: Path) -> dict[str, bytes]:
+    return {
+        f"{table}/{p.name}": p.read_bytes()
+        for table in ("documents", "counts")
+        for p in sorted((out / table).glob("part-*.parquet"))
+    }
+
+
+# ------------------------------------------------------------------------------ reading
+def test_iter_chunks_respects_both_limits():
+    docs = [{"id": f"d{i}", "text": "x" * 10, "language": "fr"} for i in range(7)]
+    assert [len(c) for c in stream.iter_chunks(docs, chunk_docs=3)] == [3, 3, 1]
+    # 10 bytes each: 25 bytes fit two documents
+    assert [len(c) for c in stream.iter_chunks(docs, chunk_bytes=25)] == [2, 2, 2, 1]
+    # a document larger than chunk_bytes is a chunk of its own
+    assert [len(c) for c in stream.iter_chunks(docs, chunk_bytes=5)] == [1] * 7
+
+
+def test_iter_chunks_never_holds_more_than_one_chunk():
+    """Instrumented source: documents pulled minus documents handed out never exceeds chunk_docs."""
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for d in synthetic_documents(n_docs=95, seed=2):
+            pulled += 1
+            yield d
+
+    handed = 0
+    held = []
+    for chunk in stream.iter_chunks(source(), chunk_docs=10):
+        held.append(pulled - handed)
+        handed += len(chunk)
+    assert handed == 95
+    assert max(held) <= 10
+    assert len(held) == 10
+
+
+def test_three_formats_give_identical_documents(docs, tmp_path):
+    sources = {
+        "jsonl": write_jsonl(tmp_path / "c.jsonl", docs),
+        "parquet": write_parquet(tmp_path / "c.parquet", docs),
+        "txt": write_txt(tmp_path / "txt", docs),
+    }
+    read = {}
+    for name, src in sources.items():
+        assert stream.source_format(src) == name
+        read[name] = {d["doc_id"]: d for d in stream.iter_documents(src)}
+    ids = sorted(d["doc_id"] for d in docs)
+    for name, got in read.items():
+        assert sorted(got) == ids, name
+        for d in docs:
+            # the synthetic texts have NFD words: read_text normalises .txt files, the workers the others
+            nfc = unicodedata.normalize("NFC", got[d["doc_id"]]["text"])
+            assert nfc == unicodedata.normalize("NFC", d["text"]), (name, d["doc_id"])
+            assert got[d["doc_id"]]["language"] == d["language"], (name, d["doc_id"])
+    # the txt title is the first line; the synthetic texts start with their title
+    assert read["txt"]["syn-000003"]["title"] == docs[3]["title"]
+    assert read["jsonl"]["syn-000003"]["date"] == docs[3]["date"]
+
+
+def test_parquet_is_read_in_batches_never_whole(docs, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    path = write_parquet(tmp_path / "c.parquet", docs, row_group_size=5)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the whole file was read")
+
+    monkeypatch.setattr(pq.ParquetFile, "read", refuse)
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", refuse)
+    monkeypatch.setattr(pq, "read_table", refuse)
+    chunks = list(stream.iter_chunks(path, chunk_docs=8))
+    assert [len(c) for c in chunks] == [8, 8, 8, 8, 8, 2]
+
+
+def test_txt_language_is_detected_or_given(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Titre\n\nLa France et le Canada sont dans la région.", encoding="utf-8")
+    (folder / "b.txt").write_text("Title\n\nThe Prime Minister and the President met.", encoding="utf-8")
+    assert [d["language"] for d in stream.iter_documents(folder)] == ["fr", "en"]
+    assert [d["language"] for d in stream.iter_documents(folder, language="fr")] == ["fr", "fr"]
+
+
+def test_bad_records_raise_with_their_place_or_are_skipped(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "Paix."}\n{"text": "sans id"}\nnot json\n{"id": "d", "text": "Fin."}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="bad.jsonl, line 2: no 'id'"):
+        list(stream.iter_documents(path))
+    problems: list[str] = []
+    kept = [d["doc_id"] for d in stream.iter_documents(path, on_error="skip", problems=problems)]
+    assert kept == ["a", "d"]
+    assert len(problems) == 2 and "line 3: invalid JSON" in problems[1]
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    docs = [{"id": "a", "text": "Paix.", "language": "fr"}] * 2
+    with pytest.raises(ValueError, match="duplicate doc_id 'a'"):
+        stream.count_corpus(docs, tmp_path / "out", jobs=1, chunk_docs=1, progress=False)
+
+
+# --------------------------------------------------------------------------- counting
+def test_fast_path_equals_library_path_on_seed_and_synthetic(docs):
+    from analysis.corpus import read_text
+
+    seed_text, _ = read_text(config.RAW_DIR / f"{config.DEFAULT_FOCUS_ID}.txt")
+    chunk = [*docs, {"doc_id": "seed", "text": seed_text, "language": "fr", "title": None}]
+    chunk = [stream._document(d, "test", None) for d in chunk]
+    library = stream.process_chunk(chunk, config.DEFAULT_DICTIONARY, method="library")
+    fast = stream.process_chunk(chunk, config.DEFAULT_DICTIONARY, method="fast")
+    for table in ("documents", "counts"):
+        pd.testing.assert_frame_equal(library[table], fast[table])
+    # the synthetic texts do contain themes: the comparison is not between zeros
+    assert fast["counts"].loc[fast["counts"]["is_root"], "count"].sum() > 500
+
+
+def test_count_corpus_equals_small_corpus_path(docs, tmp_path):
+    out = stream.count_corpus(
+        write_jsonl(tmp_path / "c.jsonl", docs), tmp_path / "out", jobs=1, chunk_docs=9, progress=False
+    )
+    got = stream.read_counts(out)
+    # parts are chunks of 9 documents in source order, each sorted by doc_id
+    part_order = [
+        doc_id for k in range(0, len(docs), 9) for doc_id in sorted(d["doc_id"] for d in docs[k : k + 9])
+    ]
+    assert list(dict.fromkeys(got["doc_id"])) == part_order
+    pd.testing.assert_frame_equal(
+        got.sort_values("doc_id", kind="stable").reset_index(drop=True), expected_counts(docs)
+    )
+    documents = stream.read_counts(out, table="documents")
+    assert documents["doc_id"].tolist() == part_order
+    manifest = stream.read_manifest(out)
+    assert manifest["n_documents"] == len(docs)
+    assert manifest["n_parts"] == 5
+    assert manifest["dictionary_sha256"] == dictionary(config.DEFAULT_DICTIONARY).hash
+
+
+def test_three_formats_give_identical_counts(docs, tmp_path):
+    sources = [
+        write_jsonl(tmp_path / "c.jsonl", docs),
+        write_parquet(tmp_path / "c.parquet", docs),
+        write_txt(tmp_path / "txt", docs),
+    ]
+    results = []
+    for i, src in enumerate(sources):
+        out = stream.count_corpus(src, tmp_path / f"out{i}", jobs=1, chunk_docs=16, progress=False)
+        counts = stream.read_counts(out).sort_values(["doc_id", "theme"]).reset_index(drop=True)
+        documents = stream.read_counts(out, table="documents")[DOC_COLUMNS]
+        results.append((counts, documents.sort_values("doc_id").reset_index(drop=True)))
+    for counts, documents in results[1:]:
+        pd.testing.assert_frame_equal(counts, results[0][0])
+        pd.testing.assert_frame_equal(documents, results[0][1])
+
+
+def test_local_jobs_give_identical_parts(docs, tmp_path):
+    src = write_jsonl(tmp_path / "c.jsonl", docs)
+    one = stream.count_corpus(src, tmp_path / "one", jobs=1, chunk_docs=5, progress=False)
+    two = stream.count_corpus(src, tmp_path / "two", jobs=2, chunk_docs=5, progress=False)
+    assert len(part_bytes(one)) == 2 * 9
+    for table in ("counts", "documents"):
+        pd.testing.assert_frame_equal(
+            stream.read_counts(one, table=table), stream.read_counts(two, table=table)
+        )
+    assert part_bytes(one) == part_bytes(two)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_identical_parts(docs, tmp_path):
+    pytest.importorskip("dask.distributed")
+    src = write_jsonl(tmp_path / "c.jsonl", docs)
+    one = stream.count_corpus(src, tmp_path / "one", jobs=1, chunk_docs=6, progress=False)
+    dask = stream.count_corpus(src, tmp_path / "dask", engine="dask", jobs=2, chunk_docs=6, progress=False)
+    for table in ("counts", "documents"):
+        pd.testing.assert_frame_equal(
+            stream.read_counts(one, table=table), stream.read_counts(dask, table=table)
+        )
+    assert part_bytes(one) == part_bytes(dask)
+    manifest = stream.read_manifest(dask)
+    assert manifest["engine"] == "dask"
+    assert manifest["max_in_flight_chunks"] <= manifest["max_in_flight"] == 4
+
+
+@pytest.mark.slow
+def test_dask_scheduler_address_is_used_and_left_running(docs, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    src = write_jsonl(tmp_path / "c.jsonl", docs[:12])
+    one = stream.count_corpus(src, tmp_path / "one", jobs=1, chunk_docs=5, progress=False)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        out = stream.count_corpus(
+            src,
+            tmp_path / "d",
+            engine="dask",
+            scheduler=cluster.scheduler_address,
+            chunk_docs=5,
+            progress=False,
+        )
+        assert part_bytes(out) == part_bytes(one)
+        with distributed.Client(cluster) as client:  # the cluster is still up
+            assert client.submit(sum, [1, 2]).result() == 3
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_memory_stays_bounded(tmp_path, jobs):
+    """Documents read from the source but not yet written never exceed (in flight + 1) chunks."""
+    n_docs, chunk_docs, in_flight = 120, 6, 2
+    pulled = 0
+    written = 0
+    held = []
+
+    def source():
+        nonlocal pulled
+        for d in synthetic_documents(n_docs=n_docs, seed=5):
+            pulled += 1
+            held.append(pulled - written)
+            yield d
+
+    def progress(snapshot):
+        nonlocal written
+        written = snapshot["documents"]
+
+    out = stream.count_corpus(
+        source(),
+        tmp_path / "out",
+        jobs=jobs,
+        chunk_docs=chunk_docs,
+        max_in_flight=in_flight,
+        progress=progress,
+    )
+    assert written == pulled == n_docs
+    bound = (in_flight + 1) * chunk_docs
+    assert max(held) <= bound < n_docs
+    manifest = stream.read_manifest(out)
+    assert manifest["max_in_flight_chunks"] <= in_flight
+    assert manifest["max_in_flight_docs"] <= in_flight * chunk_docs
+
+
+def test_rerun_replaces_parts_and_removes_stale_ones(docs, tmp_path):
+    src = write_jsonl(tmp_path / "c.jsonl", docs)
+    out = tmp_path / "out"
+    stream.count_corpus(src, out, jobs=1, chunk_docs=4, progress=False)
+    assert len(list((out / "counts").glob("part-*.parquet"))) == 11
+    stream.count_corpus(src, out, jobs=1, chunk_docs=20, progress=False)
+    assert sorted(p.name for p in (out / "counts").iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
+    assert not list(out.rglob("*.tmp"))
+    pd.testing.assert_frame_equal(
+        stream.read_counts(out).sort_values(["doc_id"], kind="stable").reset_index(drop=True),
+        expected_counts(docs),
+    )
+
+
+def test_read_counts_refuses_an_unfinished_run(tmp_path):
+    (tmp_path / "counts").mkdir()
+    with pytest.raises(FileNotFoundError, match="no manifest"):
+        stream.read_counts(tmp_path)
+
+
+def test_keep_text_adds_the_cleaned_text(tmp_path):
+    docs = [{"id": "a", "title": "Titre", "text": "Titre\n\nLa  paix&nbsp;!", "language": "fr"}]
+    out = stream.count_corpus(docs, tmp_path / "o", jobs=1, keep_text=True, progress=False)
+    assert stream.read_counts(out, table="documents")["text"].tolist() == ["La paix !"]
+    out = stream.count_corpus(docs, tmp_path / "p", jobs=1, progress=False)
+    assert "text" not in stream.read_counts(out, table="documents").columns
+
+
+def test_documents_table_hand_checked(tmp_path):
+    text = "L'Ukraine et la paix, en Arctique."
+    out = stream.count_corpus(
+        [{"id": "a", "text": text, "language": "fr", "date": "2024-01-02"}],
+        tmp_path / "o",
+        jobs=1,
+        progress=False,
+    )
+    row = stream.read_counts(out, table="documents").iloc[0]
+    import hashlib
+
+    # tokens: l' Ukraine et la paix , en Arctique .  -> 7 that are not punctuation
+    assert int(row["n_tokens"]) == 7
+    assert int(row["n_chars"]) == len(text) and int(row["n_bytes"]) == len(text.encode())
+    assert row["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert row["date"] == "2024-01-02"
+    # decomposed accents are hashed and measured in NFC
+    nfd = unicodedata.normalize("NFD", "Sécurité.")
+    assert len(nfd) == 11
+    out = stream.count_corpus(
+        [{"id": "b", "text": nfd, "language": "fr"}], tmp_path / "p", jobs=1, progress=False
+    )
+    row = stream.read_counts(out, table="documents").iloc[0]
+    assert (int(row["n_chars"]), int(row["n_bytes"])) == (9, 11)
+    assert row["sha256"] == hashlib.sha256("Sécurité.".encode()).hexdigest()
+
+
+def test_progress_line_on_a_tty(capsys):
+    progress = stream.Progress(True)
+    progress.update(documents=10, n_bytes=3_000_000)
+    progress.update(documents=5, n_bytes=1_000_000)
+    progress.close()
+    err = capsys.readouterr().err
+    assert "15 docs" in err and "4.00MB" in err
+
+
+def test_progress_logs_without_a_tty(tmp_path, caplog):
+    docs = [{"id": f"d{i}", "text": "La paix.", "language": "fr"} for i in range(3)]
+    with caplog.at_level(logging.INFO, logger="analysis.stream"):
+        stream.count_corpus(docs, tmp_path / "o", jobs=1, chunk_docs=1)
+    assert any("3 documents" in r.getMessage() and "MB/s" in r.getMessage() for r in caplog.records)
+
+
+# ----------------------------------------------------- fast path = library, property-based
+_VOCAB = [
+    "conseil", "Conseil", "de", "sécurité", "securite", "SÉCURITÉ", "sociale", "défense", "défenses",
+    "l'", "l’", "L'", "Europe", "européenne", "paix", "mer", "chine", "Chine", "méridionale", "populaire",
+    "cyber", "cyberattaque", "Indo-Pacifique", "pacifique", "OTAN", "arctique", "Arctique", "nations",
+    "unies", "ne", "pas", ",", ".", "«", "»", "!", "M.", "12", "1 500", "aujourd'hui", "Œuvre", "oeuvre",
+]  # fmt: skip
+_SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n", "\n \n", ""]
+
+
+def _test_dictionary(accent_sensitive: bool):
+    def theme(label, fr, **extra):
+        return {"label": {"fr": label, "en": label}, "description": f"{label}.", "fr": fr, **extra}
+
+    return dictionary(
+        {
+            "name": "property",
+            "version": "1",
+            "description": "Overlaps, globs, phrases, exclusions and subthemes.",
+            "accent_sensitive": accent_sensitive,
+            "themes": {
+                "un": theme("UN", ["conseil de sécurité", "nations unies"]),
+                "security": theme("Security", ["sécurité", "défense*"], exclude=["sécurité sociale"]),
+                "asia": theme(
+                    "Asia",
+                    ["indo-pacifique", "mer de chine*"],
+                    exclude=["chine populaire"],
+                    subthemes={
+                        "seas": theme("Seas", ["mer de chine méridionale", "chine", "mer"]),
+                        "pacific": theme("Pacific", ["pacifique", "indo-pacifique"]),
+                    },
+                ),
+                "cyber": theme("Cyber", ["cyber*", "cyberattaque", "sécurité"]),
+                "europe": theme("Europe", ["europ*", "l'europe", "paix", "paix"]),
+                "misc": theme("Misc", ["oeuvre", "aujourd'hui", "m", "ne pas"]),
+            },
+        }
+    )
+
+
+_DICTS = {flag: _test_dictionary(flag) for flag in (False, True)}
+
+
+@st.composite
+def _texts(draw):
+    words = draw(st.lists(st.sampled_from(_VOCAB), min_size=0, max_size=60))
+    seps = draw(st.lists(st.sampled_from(_SEPARATORS), min_size=len(words), max_size=len(words)))
+    return "".join(w + s for w, s in zip(words, seps, strict=True))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(_texts(), min_size=1, max_size=4), accent=st.booleans())
+def test_fast_counts_equal_tokens_lookup(texts, accent):
+    dic = _DICTS[accent]
+    docs = [{"doc_id": f"d{i}", "text": t, "language": "fr"} for i, t in enumerate(texts)]
+    lib_counts, lib_n = stream._count_library(docs, texts, dic)
+    fast_counts, fast_n = stream._count_fast(docs, texts, dic)
+    assert fast_n == lib_n
+    pd.testing.assert_frame_equal(fast_counts, lib_counts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("aeiouéÉèçœAEMnstlcdqj'’-.,;:!?«»()%°0123456789 \n\t\u00a0")),
+        max_size=200,
+    ),
+    language=st.sampled_from(["fr", "en"]),
+)
+def test_fast_token_totals_equal_tokens_on_arbitrary_text(text, language):
+    """Tokenising paragraphs whole (fast path) gives the same tokens as sentence by sentence."""
+    docs = [{"doc_id": "x", "text": text, "language": language}]
+    lib_counts, lib_n = stream._count_library(docs, [text], _DICTS[False])
+    fast_counts, fast_n = stream._count_fast(docs, [text], _DICTS[False])
+    assert fast_n == lib_n
+    pd.testing.assert_frame_equal(fast_counts, lib_counts)
+
+
+def test_fast_keys_equal_library_keys_on_seed():
+    """The key sequence of the fast path is the library's, punctuation and paragraph ends as None."""
+    from analysis.corpus import read_text
+
+    text, _ = read_text(config.RAW_DIR / f"{config.DEFAULT_FOCUS_ID}.txt")
+    cleaned = clean_text(text, language="fr").text
+    data = tokens(cleaned, language="fr").data
+    expected = []
+    for _, group in data.groupby("paragraph", sort=True):
+        expected += [
+            None if k == "punct" else key for key, k in zip(group["key"], group["kind"], strict=True)
+        ]
+        expected.append(None)
+    dic = dictionary(config.DEFAULT_DICTIONARY)
+    assert stream._fast_counter(dic, "fr").keys(cleaned) == expected
