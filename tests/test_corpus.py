@@ -92,6 +92,13 @@ def test_utf16_lone_surrogate(tmp_path):
         read_text(p)
 
 
+def test_utf8_encoded_lone_surrogate_is_not_read_as_cp1252(tmp_path):
+    p = tmp_path / "bad.txt"
+    p.write_bytes("Texte synthétique ".encode() + b"\xed\xa0\x80" + b" fin")
+    with pytest.raises(TextError, match="surrogate"):
+        read_text(p)
+
+
 def test_oversized(tmp_path):
     p = tmp_path / "big.txt"
     p.write_bytes(b"a" * 2000)

@@ -143,6 +143,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         args.focus,
         corpus_manifest=args.corpus or config.RAW_MANIFEST,
         dictionary_path=args.dictionary,
+        reference=None if args.no_shipped_reference else args.reference,
+        reference_manifest=args.reference_manifest,
         reference_language=args.reference_language,
         parties=args.parties,
         since=args.since,
@@ -258,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--focus", default=config.DEFAULT_FOCUS_ID, help="focus document id")
     p.add_argument("--corpus", help="manifest of the focus (default: data/raw/manifest.csv)")
     p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
+    p.add_argument("--reference", default=str(config.REFERENCE_DIR), help="folder of reference features")
+    p.add_argument("--reference-manifest", help="manifest of full-text reference documents to add")
+    p.add_argument(
+        "--no-shipped-reference", action="store_true", help="use only --reference-manifest documents"
+    )
     p.add_argument("--reference-language", choices=config.LANGUAGES, help="filter references")
     p.add_argument("--parties", action="append", help="keep references with this party (repeatable)")
     p.add_argument("--since", help="YYYY-MM-DD")

@@ -144,6 +144,10 @@ def read_text(path: Path | str, *, max_bytes: int = config.MAX_DOCUMENT_BYTES) -
             raw.decode("utf-8", errors="strict")
             encoding = "utf-8"
         except UnicodeDecodeError:
+            if re.search(rb"\xed[\xa0-\xbf][\x80-\xbf]", raw):
+                # UTF-8-encoded surrogates: strict UTF-8 refuses them, and cp1252 would
+                # turn them into plausible-looking garbage
+                raise TextError(path, "lone surrogate code points (invalid UTF-8)") from None
             try:
                 raw.decode("cp1252", errors="strict")
                 encoding = "cp1252"
