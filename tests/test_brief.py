@@ -111,5 +111,5 @@ def test_findings_follow_a_different_focus(tmp_path):
 
 def test_short_licence():
     assert short_licence("Public domain: U.S. federal government work (17 U.S.C. 105).") == (
-        "Public domain (U.S. federal government work)"
+        "Public domain (U.S. gov.)"
     )

@@ -138,18 +138,20 @@ GENRE_LABELS = {
 def short_licence(text: str) -> str:
     """Shorten a manifest's licence statement for a table.
 
+    The full statements stay in ``tables/documents.csv`` and the reference set's ``documents.csv``.
+
     Examples
     --------
     >>> short_licence("Public domain: U.S. federal government work (17 U.S.C. 105). Obtained via ...")
-    'Public domain (U.S. federal government work)'
+    'Public domain (U.S. gov.)'
     >>> short_licence("Repo LICENSE: MIT (...). Content: ... under Licence Ouverte / Etalab 2.0 (...)")
-    'Licence Ouverte / Etalab 2.0 (text); MIT (repository)'
+    'Licence Ouverte 2.0'
     """
     low = str(text).lower()
     if low.startswith("public domain"):
-        return "Public domain (U.S. federal government work)"
+        return "Public domain (U.S. gov.)"
     if "etalab" in low:
-        return "Licence Ouverte / Etalab 2.0 (text); MIT (repository)"
+        return "Licence Ouverte 2.0"
     return str(text)[:60] + ("…" if len(str(text)) > 60 else "")
 
 

@@ -66,7 +66,10 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
     params = comp.parameters
     refs = comp.documents[comp.documents["role"] == "reference"]
     langs = ", ".join(f"{k} {v}" for k, v in sorted(refs.groupby("language").size().items()))
-    genres = ", ".join(f"{k} {v}" for k, v in sorted(refs.groupby("genre").size().items()))
+    from analysis.brief import GENRE_LABELS
+
+    genre_names = GENRE_LABELS.get(lang, GENRE_LABELS["en"])
+    genres = ", ".join(f"{genre_names.get(k, k)} {v}" for k, v in sorted(refs.groupby("genre").size().items()))
     dates = f"{refs['date'].min()} – {refs['date'].max()}" if len(refs) else "–"
     probable = int((refs["complete"] == "probable").sum())
     min_count = params.get("min_count", 3)
