@@ -113,3 +113,20 @@ def test_short_licence():
     assert short_licence("Public domain: U.S. federal government work (17 U.S.C. 105).") == (
         "Public domain (U.S. gov.)"
     )
+
+
+def test_findings_do_not_overclaim_on_a_text_without_hits(tmp_path):
+    text = "Titre\n\n" + " ".join(["Les pommes et les poires de Alphaland mûrissent au verger."] * 3)
+    (tmp_path / "synthetic.txt").write_text(text, encoding="utf-8")
+    with open(tmp_path / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "title", "date", "parties", "language", "path"])
+        w.writerow(["synthetic-orchard", "Titre", "2024-01-01", "Alphaland", "fr", "synthetic.txt"])
+    comp = comparison_from_parameters(
+        focus_id="synthetic-orchard", corpus_manifest=str(tmp_path / "manifest.csv")
+    )
+    assert int(comp.themes["focus_count"].sum()) == 0  # fruit only: no dictionary term (hand check)
+    en = findings(comp, "en")
+    assert en[0].startswith("The text has only 0 dictionary match")
+    assert not any("closest to" in f for f in en)
+    assert any("short (30 words)" in f for f in en)  # 3 x 10 words, hand count

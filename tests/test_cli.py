@@ -226,3 +226,14 @@ def test_tokens_file(tmp_path, capsys):
         "Alphaland\talphaland",
         ".\t.",
     ]
+
+
+def test_kwic_unknown_theme_id_is_bad_usage(capsys):
+    code = main(["-q", "kwic", "no_such_theme", "--dictionary", str(config.DEFAULT_DICTIONARY)])
+    assert code == 2
+    assert "no theme 'no_such_theme'" in capsys.readouterr().err
+
+
+def test_compare_with_no_reference_left_is_bad_input(capsys):
+    assert main(["-q", "compare", "--since", "2030-01-01"]) == 2
+    assert "no reference document left" in capsys.readouterr().err

@@ -262,3 +262,38 @@ def test_similarity_cosine_by_numpy(setup):
     assert c.similarity["rank"].tolist() == [1, 2, 3, 4]
     assert FOCUS not in set(c.similarity["doc_id"])
     assert c.similarity.set_index("doc_id").loc["ref-en-1", "language"] == "en"
+
+
+# --------------------------------------------------------------- second-reader findings
+def test_selection_errors_are_bad_input(setup):
+    from analysis.compare import SelectionError
+
+    with pytest.raises(SelectionError, match="no reference document left"):
+        run(setup, since="2030-01-01")
+    with pytest.raises(SelectionError, match="no document with id"):
+        compare("no-such-focus", corpus_manifest=setup["focus"], dictionary_path=setup["dictionary"])
+
+
+def test_accent_sensitive_dictionary_is_not_answered_from_folded_features(setup, tmp_path):
+    sensitive = tmp_path / "sensitive.yaml"
+    sensitive.write_text(DICT.replace("themes:", "accent_sensitive: true\nthemes:"), encoding="utf-8")
+    from analysis.compare import SelectionError
+
+    # every theme needs the features-only references: none can be compared, and the error says why
+    with pytest.raises(SelectionError, match="accent-sensitive"):
+        compare(
+            FOCUS, corpus_manifest=setup["focus"], dictionary_path=sensitive, reference=setup["reference"]
+        )
+
+
+def test_overlap_all_is_not_served_from_longest_match_counts(setup):
+    from analysis.dictionary import dictionary
+    from analysis.reference import reference_set, reference_theme_counts
+
+    counts = reference_theme_counts(
+        reference_set(setup["reference"]), dictionary(setup["dictionary"]), overlap="all"
+    )
+    assert not counts["exact"].any()
+    # no phrase in this dictionary: the recomputed counts still equal the hand counts
+    polar = counts[counts["theme"] == "polar"].set_index("doc_id")["count"].to_dict()
+    assert polar == {d: HAND_POLAR[d] for d in polar}

@@ -180,3 +180,14 @@ def test_corpus_from_files_detects_language(tmp_path):
     )
     corp = corpus_from_files([en])
     assert corp.docs.loc[0, "language"] == "en"
+
+
+def test_corpus_from_files_keeps_a_first_sentence_paragraph(tmp_path):
+    p = tmp_path / "synthetic-opening.txt"
+    p.write_text("Alphaland salue Betaland.\n\nLes deux pays coopèrent.", encoding="utf-8")
+    corp = corpus_from_files([p])
+    # a first line ending with a full stop is a sentence, not a title: the title is the file stem
+    assert corp.docs.loc[0, "title"] == "synthetic-opening"
+    from analysis.clean import corpus_clean
+
+    assert corpus_clean(corp).docs.loc[0, "text"].startswith("Alphaland salue Betaland.")

@@ -584,3 +584,17 @@ def test_similarity_hand():
         textstat_similarity(rates, "doc-z")
     with pytest.raises(ValueError):
         textstat_similarity(rates[rates["doc_id"] == "doc-a"], "doc-a")
+
+
+def test_absent_item_is_never_over_represented():
+    # hand computation: a = 0 -> 0.5 / 500 = 1.0e-3 per token, b = 1 / 40,000 = 2.5e-5:
+    # the raw 0.5 rule would give log2(40) = +5.32; the stated cap gives 0
+    assert log_ratio(0, 500, 1, 40_000) == 0.0
+    low, high = log_ratio_ci(0, 500, 1, 40_000)
+    assert low <= 0.0 < high
+    assert lrc(0, 500, 1, 40_000) == 0.0
+    # and symmetrically an item absent from the reference is never under-represented
+    assert log_ratio(1, 40_000, 0, 500) == 0.0
+    assert lrc(1, 40_000, 0, 500) == 0.0
+    # an absent item that is common in the reference stays negative (not capped)
+    assert log_ratio(0, 1000, 8, 1000) == -4.0

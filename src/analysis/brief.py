@@ -289,6 +289,8 @@ class Brief:
             "documents": write_csv(self.comp.documents, tables / "documents.csv"),
             "audit": write_csv(self.comp.corpus.audit, tables / "cleaning_audit.csv"),
         }
+        if self.comp.unavailable is not None and len(self.comp.unavailable):
+            out["unavailable"] = write_csv(self.comp.unavailable, tables / "unavailable_themes.csv")
         if self.comp.words is not None:
             out["words"] = write_csv(self.comp.words, tables / "words.csv")
         return out

@@ -120,6 +120,10 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     corp = corpus_clean(_load_documents(args.documents, args.corpus, args.language))
     toks = tokens(corp)
     dic = dictionary(args.dictionary) if args.dictionary else None
+    if dic is not None and "_" in args.pattern and args.pattern not in dic.theme_ids():
+        raise UsageError(
+            f"{args.dictionary}: no theme {args.pattern!r} (themes: {', '.join(dic.theme_ids())})"
+        )
     table = kwic(toks, args.pattern, dictionary=dic, window=args.window)
     if args.format == "csv":
         _write_table(table, args.output, "csv")
@@ -293,10 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _exit_code(exc: BaseException) -> int:
+    from analysis.compare import SelectionError
     from analysis.corpus import CorpusError, TextError
 
     bad_input: tuple[type[BaseException], ...] = (
-        UsageError, CorpusError, TextError, FileNotFoundError, IsADirectoryError,
+        UsageError, CorpusError, TextError, SelectionError, FileNotFoundError, IsADirectoryError,
     )  # fmt: skip
     try:
         from analysis.dictionary import DictionaryError

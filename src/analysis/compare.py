@@ -25,6 +25,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
+
+class SelectionError(ValueError):
+    """The focus or the reference selection does not exist (bad input, not a failure)."""
+
+
 META_COLUMNS = [
     "doc_id", "title", "date", "parties", "n_parties", "format", "language", "genre", "complete",
     "source_url", "publisher", "license", "n_tokens",
@@ -53,6 +58,9 @@ class Comparison:
         documents in the focus language (None when there are none: see ``words_message``).
     similarity : pandas.DataFrame
         Cosine similarity of root-theme rate profiles, with titles and dates.
+    unavailable : pandas.DataFrame
+        Themes left out of the comparison because some reference documents cannot
+        answer them (``theme, focus_count, n_documents, unavailable_patterns``).
     notes : list of str
         What the reader must know (cross-language comparison, unavailable patterns...).
     notes_fr : list of str
@@ -73,6 +81,7 @@ class Comparison:
     corpus: Corpus
     parameters: dict[str, Any] = field(default_factory=dict)
     notes_fr: list[str] = field(default_factory=list)
+    unavailable: pd.DataFrame | None = None
 
     def notes_in(self, lang: str) -> list[str]:
         """The notes in French or English."""
@@ -173,7 +182,7 @@ def compare(
 
     corp = corpus(corpus_manifest)
     if focus_id not in set(corp.docs["doc_id"]):
-        raise ValueError(f"{corp.manifest}: no document with id {focus_id!r} (the focus)")
+        raise SelectionError(f"{corp.manifest}: no document with id {focus_id!r} (the focus)")
     full = corpus_subset(corp, ids=[focus_id])
     if reference_manifest:
         extra = corpus(reference_manifest)
@@ -185,6 +194,13 @@ def compare(
     languages = tuple(sorted(set(toks.docs["language"]) | set(config.LANGUAGES)))
     dic = dictionary(dictionary_path, languages=languages)
     look = tokens_lookup(toks, dic, overlap=overlap)
+    if reference is not None:
+        ref = reference_set(reference).subset(**filters)
+        ref = ref.subset(ids=[d for d in ref.docs["doc_id"] if d not in set(toks.docs["doc_id"])])
+    else:
+        ref = None
+    if len(toks.docs) == 1 and (ref is None or len(ref) == 0):
+        raise SelectionError("no reference document left after the selection: loosen the filters")
 
     focus_meta = toks.docs[toks.docs["doc_id"] == focus_id].iloc[0]
     focus_language = focus_meta["language"]
@@ -194,14 +210,12 @@ def compare(
     doc_tokens = toks.docs[["doc_id", "n_tokens"]].rename(columns={"n_tokens": "tokens"})
     counts = look.counts[["doc_id", "theme", "parent", "count"]].merge(doc_tokens, on="doc_id")
 
-    if reference is not None:
-        ref = reference_set(reference).subset(**filters)
-        ref = ref.subset(ids=[d for d in ref.docs["doc_id"] if d not in set(docs["doc_id"])])
+    if ref is not None:
         rdocs = ref.docs[META_COLUMNS].copy()
         rdocs["role"] = "reference"
         rdocs["source"] = "features"
         docs = pd.concat([docs, rdocs], ignore_index=True)
-        rcounts = reference_theme_counts(ref, dic)
+        rcounts = reference_theme_counts(ref, dic, overlap=overlap)
         missing = rcounts[~rcounts["available"]]
         if not missing.empty:
             for theme, group in missing.groupby("theme"):
@@ -230,12 +244,32 @@ def compare(
 
     counts["parent"] = counts["parent"].fillna("").astype(str)
     unavailable = counts[counts["count"].isna()]
-    usable = counts[~counts["theme"].isin(set(unavailable["theme"]))].copy()
+    missing_themes = set(unavailable["theme"])
+    unavailable_table = pd.DataFrame(
+        [
+            {
+                "theme": t,
+                "focus_count": int(
+                    counts.loc[(counts["doc_id"] == focus_id) & (counts["theme"] == t), "count"].sum()
+                ),
+                "n_documents": int(unavailable.loc[unavailable["theme"] == t, "doc_id"].nunique()),
+                "unavailable_patterns": "; ".join(
+                    sorted(set(rcounts.loc[rcounts["theme"] == t, "unavailable_patterns"]) - {""})
+                ),
+            }
+            for t in sorted(missing_themes)
+        ],
+        columns=["theme", "focus_count", "n_documents", "unavailable_patterns"],
+    )
+    usable = counts[~counts["theme"].isin(missing_themes)].copy()
+    if usable.empty:
+        why = "; ".join(sorted(set(unavailable_table["unavailable_patterns"])))
+        raise SelectionError(f"no theme can be compared with the selected reference documents: {why}")
     usable["count"] = usable["count"].astype("int64")
     usable["per_1000"] = usable["count"] * 1000 / usable["tokens"]
     reference_ids = [d for d in docs["doc_id"] if d != focus_id]
     if not reference_ids:
-        raise ValueError("no reference document left after the selection: loosen the filters")
+        raise SelectionError("no reference document left after the selection: loosen the filters")
 
     labels = {t.id: t for t in dic.themes}
     themes = textstat_theme_comparison(
@@ -321,4 +355,5 @@ def compare(
         corpus=cleaned,
         parameters=params,
         notes_fr=notes_fr,
+        unavailable=unavailable_table,
     )

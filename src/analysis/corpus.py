@@ -490,8 +490,9 @@ def corpus_from_files(
 ) -> Corpus:
     """Build a corpus from plain text files (one document each; id = file stem).
 
-    The language is given or detected per file; the title is the first line when a
-    blank line follows it (cleaning then drops it from the body), otherwise the file stem.
+    The language is given or detected per file; the title is the first line when it is
+    short, has no final full stop and a blank line follows it (cleaning then drops it from
+    the body), otherwise the file stem (and no line is dropped).
 
     Examples
     --------
@@ -510,9 +511,18 @@ def corpus_from_files(
         except TextError as exc:
             problems.append(Problem(str(p), None, None, exc.message))
             continue
-        # a first line followed by a blank line and more text is a title; otherwise the file stem
+        # a short first line without a final full stop, followed by a blank line and more text,
+        # is a title (cleaning then drops it from the body); otherwise the file stem is the title
         head, sep, rest = text.strip().partition("\n\n")
-        first = head.strip() if sep and rest.strip() and "\n" not in head.strip() else p.stem
+        head = head.strip()
+        is_title = (
+            sep
+            and rest.strip()
+            and "\n" not in head
+            and len(head) <= 200
+            and not head.endswith((".", "!", "?", "»", '"'))
+        )
+        first = head if is_title else p.stem
         records.append(
             {
                 "doc_id": p.stem,

@@ -69,7 +69,9 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
     from analysis.brief import GENRE_LABELS
 
     genre_names = GENRE_LABELS.get(lang, GENRE_LABELS["en"])
-    genres = ", ".join(f"{genre_names.get(k, k)} {v}" for k, v in sorted(refs.groupby("genre").size().items()))
+    genres = ", ".join(
+        f"{genre_names.get(k, k)} {v}" for k, v in sorted(refs.groupby("genre").size().items())
+    )
     dates = f"{refs['date'].min()} – {refs['date'].max()}" if len(refs) else "–"
     probable = int((refs["complete"] == "probable").sum())
     min_count = params.get("min_count", 3)
@@ -91,14 +93,18 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
                 "qu', jusqu'…) sont des tokens à part, avec l'une ou l'autre apostrophe ; aujourd'hui et presqu'île "
                 "restent entiers ; les mots composés (Indo-Pacifique) et les nombres (1 500 000, 2,5 %) forment un "
                 "seul token ; les phrases viennent de l'algorithme Punkt de nltk, non entraîné, avec notre liste "
-                "d'abréviations (M., Mme, art., n°…). Les taux sont rapportés au nombre de mots, ponctuation exclue.",
+                "d'abréviations (M., Mme, art., n°…). Les taux sont exprimés pour 1 000 mots, ponctuation exclue.",
             ],
             "Dictionnaire et appariement": [
                 f"Dictionnaire {dic.name}, version {dic.version} (sha256 {dic.hash[:16]}…) : {n_themes} thèmes et "
                 f"sous-thèmes, {n_patterns} motifs en français et en anglais (annexe).",
                 "Un motif est un mot, un joker (« ukrain* ») ou une expression ; l'appariement se fait sur des tokens "
-                "entiers, sans tenir compte de la casse ni des accents ; une expression ne franchit jamais une "
-                "ponctuation. Un token compte au plus une fois par thème. "
+                + (
+                    "entiers, sans tenir compte de la casse (accents compris) ; une expression ne franchit jamais une "
+                    if dic.accent_sensitive
+                    else "entiers, sans tenir compte de la casse ni des accents ; une expression ne franchit jamais une "
+                )
+                + "ponctuation. Un token compte au plus une fois par thème. "
                 + (
                     "Quand des occurrences de thèmes différents se chevauchent, la plus longue l'emporte "
                     "(« Conseil de sécurité » ne compte pas aussi comme « sécurité »). "
@@ -143,13 +149,14 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
             "tokens of their own, with either apostrophe; aujourd'hui and presqu'île stay whole; hyphenated "
             "compounds (Indo-Pacific) and numbers (1 500 000, 2,5 %) are one token; English possessives and "
             "contractions are split; sentences come from nltk's Punkt algorithm, untrained, with our abbreviation "
-            "list (M., Mme, Mr., U.S.…). Rates are per word, punctuation excluded.",
+            "list (M., Mme, Mr., U.S.…). Rates are per 1,000 words, punctuation excluded.",
         ],
         "Dictionary and matching": [
             f"Dictionary {dic.name}, version {dic.version} (sha256 {dic.hash[:16]}…): {n_themes} themes and "
             f"subthemes, {n_patterns} patterns in French and English (appendix).",
-            'A pattern is a word, a glob ("ukrain*") or a phrase; matching is on whole tokens, case- and '
-            "accent-insensitive; a phrase never crosses punctuation. A token counts at most once per theme. "
+            'A pattern is a word, a glob ("ukrain*") or a phrase; matching is on whole tokens, '
+            + ("case-insensitive but accent-sensitive" if dic.accent_sensitive else "case- and accent-insensitive")
+            + "; a phrase never crosses punctuation. A token counts at most once per theme. "
             + (
                 'Where matches of different themes overlap, the longest wins ("Security Council" does not also '
                 'count as "security"). '

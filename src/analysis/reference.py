@@ -318,7 +318,9 @@ def reference_set(folder: Path | str = config.REFERENCE_DIR) -> ReferenceSet:
     )
 
 
-def reference_theme_counts(ref: ReferenceSet, dictionary: Dictionary) -> pd.DataFrame:
+def reference_theme_counts(
+    ref: ReferenceSet, dictionary: Dictionary, overlap: str = "longest"
+) -> pd.DataFrame:
     """Theme counts of features-only documents for a dictionary.
 
     With the dictionary the set was built with (same sha256), the stored counts
@@ -329,7 +331,10 @@ def reference_theme_counts(ref: ReferenceSet, dictionary: Dictionary) -> pd.Data
     ``exact=False`` when the overlap or exclusion rules could have changed them
     (they need token positions, which the features do not keep). A theme with a
     multi-word pattern that was not counted at build time is ``available=False``,
-    its count is NaN and the pattern is named in ``unavailable_patterns``.
+    its count is NaN and the pattern is named in ``unavailable_patterns``. An
+    accent-sensitive dictionary cannot be answered from the accent-folded features:
+    all its themes are unavailable. The stored counts follow ``overlap="longest"``;
+    with ``overlap="all"`` the counts are recomputed and marked not exact.
 
     Returns
     -------
@@ -347,8 +352,19 @@ def reference_theme_counts(ref: ReferenceSet, dictionary: Dictionary) -> pd.Data
     import numpy as np
     import pandas as pd
 
+    columns = ["doc_id", "theme", "parent", "count", "tokens", "exact", "available", "unavailable_patterns"]
+    if ref.docs.empty:
+        return pd.DataFrame(columns=columns)
     tokens_of = ref.docs.set_index("doc_id")["n_tokens"]
-    if dictionary.hash == ref.build["dictionary"]["sha256"]:
+    if dictionary.accent_sensitive:
+        rows = [
+            {"doc_id": d, "theme": t.id, "parent": t.parent or "", "count": np.nan,
+             "tokens": int(tokens_of[d]), "exact": False, "available": False,
+             "unavailable_patterns": "(accent-sensitive dictionary: the features are accent-folded)"}
+            for d in ref.docs["doc_id"] for t in dictionary.themes
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+    if dictionary.hash == ref.build["dictionary"]["sha256"] and overlap == "longest":
         out = ref.theme_counts.copy()
         out["exact"] = True
         out["available"] = True
@@ -393,12 +409,12 @@ def reference_theme_counts(ref: ReferenceSet, dictionary: Dictionary) -> pd.Data
                     "parent": theme.parent,
                     "count": np.nan if missing else n,
                     "tokens": int(tokens_of[doc_id]),
-                    "exact": not (any_phrase or has_exclude),
+                    "exact": not (any_phrase or has_exclude) and overlap == "longest",
                     "available": not missing,
                     "unavailable_patterns": "; ".join(missing),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _descendants(theme_id: str, themes: list) -> set[str]:

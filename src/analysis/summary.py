@@ -84,16 +84,24 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
     out: list[str] = []
 
     # 1. what dominates the focus
+    min_count = int(comp.parameters.get("min_count", 3))
     top = themes[themes["focus_count"] > 0].sort_values("focus_count", ascending=False).head(3)
     total_hits = int(themes["focus_count"].sum())
-    if len(top):
+    if total_hits < min_count:
+        out.append(
+            f"Le texte ne contient que {total_hits} occurrence(s) des termes du dictionnaire : trop peu pour "
+            "dégager des thèmes dominants."
+            if fr
+            else f"The text has only {total_hits} dictionary match(es): too few to name dominant themes."
+        )
+    else:
         parts = [
             f"{_label(r, lang)} ({fmt_number(r.focus_per_1000, lang)} "
             + ("pour 1 000 mots" if fr else "per 1,000 words")
             + ")"
             for _, r in top.iterrows()
         ]
-        share = top["focus_count"].sum() / total_hits * 100 if total_hits else 0
+        share = top["focus_count"].sum() / total_hits * 100
         out.append(
             (
                 f"Les thèmes dominants du texte sont {_list(parts, lang)} : ils réunissent "
@@ -104,12 +112,6 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
                 f"The text is dominated by {_list(parts, lang)}: together "
                 f"{fmt_number(share, lang, 0)}% of the {total_hits} dictionary matches."
             )
-        )
-    else:
-        out.append(
-            "Aucun terme du dictionnaire n'apparaît dans le texte."
-            if fr
-            else "No dictionary term occurs in the text."
         )
 
     # 2. over-represented themes against the pooled reference
@@ -177,12 +179,14 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
         )
 
     # 4. document-level position (documents as units)
-    high = themes[(themes["focus_count"] > 0) & (themes["percentile"] >= 90)].sort_values(
+    # only themes frequent enough to be tested (a single occurrence in a short text can
+    # outrank every reference document by chance)
+    high = themes[themes["testable"] & (themes["percentile"] >= 90)].sort_values(
         "percentile", ascending=False
     )
     if len(high):
         names = [f"{_label(r, lang)} ({fmt_number(r.percentile, lang, 0)}e centile)" if fr else
-                 f"{_label(r, lang)} ({fmt_number(r.percentile, lang, 0)}th percentile)"
+                 f"{_label(r, lang)} (percentile {fmt_number(r.percentile, lang, 0)})"
                  for _, r in high.head(4).iterrows()]  # fmt: skip
         out.append(
             (
@@ -196,8 +200,8 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
         )
 
     # 5. most similar statements
-    sim = comp.similarity.head(3)
-    if len(sim):
+    sim = comp.similarity[comp.similarity["cosine"] > 0].head(3)
+    if len(sim) and total_hits >= min_count:
         short = [t if len(t) <= 90 else t[:89].rstrip() + "…" for t in sim["title"]]
         parts = [f"« {t} » ({r.date}, {fmt_number(r.cosine, lang, 2)})" if fr else
                  f"“{t}” ({r.date}, {fmt_number(r.cosine, lang, 2)})"
@@ -217,6 +221,13 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
             "la comparaison thématique mêle des textes français et anglais (dictionnaire bilingue)"
             if fr
             else "the theme comparison mixes French and English texts (bilingual dictionary)"
+        )
+    n_tokens = int(comp.focus.get("n_tokens", 0))
+    if n_tokens < 1000:
+        caveats.append(
+            f"le texte est court ({n_tokens} mots) : peu d'occurrences, donc des tests peu puissants"
+            if fr
+            else f"the text is short ({n_tokens} words): few occurrences, hence low-powered tests"
         )
     genre = comp.focus.get("genre")
     if genre == "press_article":

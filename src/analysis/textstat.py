@@ -224,6 +224,9 @@ def log_ratio(a, n1, b, n2, zero: float = 0.5):
 
     A zero count (``a`` or ``b``) is replaced by ``zero`` (0.5) so that the
     value stays finite. Positive = relatively more frequent in the focus text.
+    An item absent from the focus text (``a == 0``) gets at most 0, and one absent
+    from the reference (``b == 0``) at least 0: with a short focus text 0.5/n1 can
+    exceed a small reference rate, which must not read as over-representation.
 
     Parameters
     ----------
@@ -245,11 +248,19 @@ def log_ratio(a, n1, b, n2, zero: float = 0.5):
     1.0
     >>> log_ratio(0, 1000, 8, 1000)
     -4.0
+    >>> log_ratio(0, 500, 1, 40000)  # absent from a short text: never "over-represented"
+    0.0
     """
     a, n1, b, n2 = (np.asarray(x, dtype=float) for x in (a, n1, b, n2))
-    a = np.where(a == 0, zero, a)
-    b = np.where(b == 0, zero, b)
-    return _out(np.log2((a / n1) / (b / n2)))
+    a0, b0 = a == 0, b == 0
+    a = np.where(a0, zero, a)
+    b = np.where(b0, zero, b)
+    lr = np.log2((a / n1) / (b / n2))
+    # a zero count is no evidence of over-use: with a short focus text, 0.5 / n1 can exceed a
+    # small reference rate, which would make an absent item look over-represented
+    lr = np.where(a0, np.minimum(lr, 0.0), lr)
+    lr = np.where(b0 & ~a0, np.maximum(lr, 0.0), lr)
+    return _out(lr)
 
 
 def log_ratio_ci(a, n1, b, n2, *, conf_level: float = 0.95, zero: float = 0.5):
@@ -281,12 +292,18 @@ def log_ratio_ci(a, n1, b, n2, *, conf_level: float = 0.95, zero: float = 0.5):
     (2.2256, 3.7744)
     """
     z = _z(conf_level)
-    lr = np.asarray(log_ratio(a, n1, b, n2, zero=zero), dtype=float)
-    a_, b_ = (np.asarray(x, dtype=float) for x in (a, b))
-    a_ = np.where(a_ == 0, zero, a_)
-    b_ = np.where(b_ == 0, zero, b_)
+    a_, n1_, b_, n2_ = (np.asarray(x, dtype=float) for x in (a, n1, b, n2))
+    a0, b0 = a_ == 0, b_ == 0
+    a_ = np.where(a0, zero, a_)
+    b_ = np.where(b0, zero, b_)
+    lr = np.log2((a_ / n1_) / (b_ / n2_))
     half = z * np.sqrt(1.0 / a_ + 1.0 / b_) / math.log(2)
-    return _out(lr - half), _out(lr + half)
+    low, high = lr - half, lr + half
+    # as in log_ratio: a zero focus count never supports over-use (the interval keeps 0 or
+    # lies below it), a zero reference count never supports under-use
+    low = np.where(a0, np.minimum(low, 0.0), low)
+    high = np.where(b0 & ~a0, np.maximum(high, 0.0), high)
+    return _out(low), _out(high)
 
 
 def _closest_to_zero(low, high):
