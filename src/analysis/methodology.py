@@ -117,7 +117,7 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
             "Statistiques": [
                 "Pour chaque thème, le texte est comparé à l'ensemble des références (tableau 2×2) : log-vraisemblance "
                 "G2 de Dunning (forme à quatre termes), Log Ratio de Hardie (log2 du rapport des taux, 0,5 pour un "
-                f"compte nul) avec son intervalle de confiance à {fmt_number(conf * 100, lang, 0)} % "
+                f"compte nul ; un thème absent du texte n'est jamais donné pour surreprésenté : son Log Ratio est plafonné à 0) avec son intervalle de confiance à {fmt_number(conf * 100, lang, 0)} % "
                 "(approximation normale) et sa borne prudente LRC (la borne la plus proche de zéro, 0 si "
                 "l'intervalle contient zéro), p exact de Fisher bilatéral, corrigé par la méthode de Holm sur les "
                 f"thèmes testés d'un même tableau. Un thème présent moins de {min_count} fois dans le texte est "
@@ -167,7 +167,7 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
         ],
         "Statistics": [
             "For each theme the text is compared with the pooled references (2×2 table): Dunning's log-likelihood "
-            "G2 (4-term form), Hardie's Log Ratio (log2 of the rate ratio, 0.5 for a zero count) with its "
+            "G2 (4-term form), Hardie's Log Ratio (log2 of the rate ratio, 0.5 for a zero count; a theme absent from the text is never shown as over-represented: its Log Ratio is capped at 0) with its "
             f"{fmt_number(conf * 100, lang, 0)}% confidence interval (normal approximation) and its conservative "
             "end LRC (the bound closest to zero, 0 when the interval contains zero), two-sided Fisher exact p, "
             "Holm-corrected across the themes tested in one table. A theme occurring fewer than "
