@@ -171,6 +171,8 @@ def test_hostile_document_renders_safely(tmp_path):
         runs_dir=root / "runs", latest=root / "latest", lock_file=root / ".lock", progress=False,
     )  # fmt: skip
     out, pages = _pdf_text(pdf)
+    manifest = json.loads((pdf.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert str((tmp_path / "hostile.txt").resolve()) in manifest["input_hashes"]  # user texts are hashed
     assert "<script>alert(1)</script>" in out  # the title is shown as text, not run
     assert "\x07" not in out and "\x1b" not in out
     assert pages <= 40  # the 50,000-word text is analysed, not printed

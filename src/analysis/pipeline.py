@@ -138,7 +138,12 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
 
     reference = sorted(p for p in config.REFERENCE_DIR.glob("*") if p.suffix in (".csv", ".parquet", ".json"))
     raw = [config.RAW_MANIFEST, *sorted(config.RAW_DIR.glob("*.txt"))]
-    options.setdefault("inputs", [*raw, config.DEFAULT_DICTIONARY, *reference])
+    user = []
+    if (params or {}).get("corpus_manifest"):  # a user corpus: hash its manifest's texts too
+        from analysis.corpus import corpus
+
+        user = [Path(p) for p in corpus(params["corpus_manifest"], on_error="skip").docs["path"]]
+    options.setdefault("inputs", [*raw, *user, config.DEFAULT_DICTIONARY, *reference])
     result = run(params or {}, finalize=render_report, **options)
     pdfs = sorted(result.run_dir.glob("report-*.pdf"))
     return pdfs[-1]
