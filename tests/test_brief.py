@@ -95,16 +95,20 @@ def test_findings_are_computed_not_written(comparison):
     assert any(fmt_number(best["cosine"], "fr", 2) in f for f in fr)
 
 
-def test_findings_follow_a_different_focus(tmp_path):
-    text = "Titre\n\n" + " ".join(["Le climat et l'énergie renouvelable de Alphaland."] * 30)
-    (tmp_path / "synthetic.txt").write_text(text, encoding="utf-8")
-    with open(tmp_path / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+def _one_document(folder, doc_id, body):
+    """Write a synthetic one-document manifest (title line, blank line, body); return its path."""
+    (folder / "synthetic.txt").write_text("Titre\n\n" + body, encoding="utf-8")
+    with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["id", "title", "date", "parties", "language", "path"])
-        w.writerow(["synthetic-climate", "Titre", "2024-01-01", "Alphaland", "fr", "synthetic.txt"])
-    comp = comparison_from_parameters(
-        focus_id="synthetic-climate", corpus_manifest=str(tmp_path / "manifest.csv")
-    )
+        w.writerow([doc_id, "Titre", "2024-01-01", "Alphaland", "fr", "synthetic.txt"])
+    return str(folder / "manifest.csv")
+
+
+def test_findings_follow_a_different_focus(tmp_path):
+    body = " ".join(["Le climat et l'énergie renouvelable de Alphaland."] * 30)
+    manifest = _one_document(tmp_path, "synthetic-climate", body)
+    comp = comparison_from_parameters(focus_id="synthetic-climate", corpus_manifest=manifest)
     en = findings(comp, "en")
     assert "Climate, energy and environment" in en[0]
 
@@ -116,15 +120,9 @@ def test_short_licence():
 
 
 def test_findings_do_not_overclaim_on_a_text_without_hits(tmp_path):
-    text = "Titre\n\n" + " ".join(["Les pommes et les poires de Alphaland mûrissent au verger."] * 3)
-    (tmp_path / "synthetic.txt").write_text(text, encoding="utf-8")
-    with open(tmp_path / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "title", "date", "parties", "language", "path"])
-        w.writerow(["synthetic-orchard", "Titre", "2024-01-01", "Alphaland", "fr", "synthetic.txt"])
-    comp = comparison_from_parameters(
-        focus_id="synthetic-orchard", corpus_manifest=str(tmp_path / "manifest.csv")
-    )
+    body = " ".join(["Les pommes et les poires de Alphaland mûrissent au verger."] * 3)
+    manifest = _one_document(tmp_path, "synthetic-orchard", body)
+    comp = comparison_from_parameters(focus_id="synthetic-orchard", corpus_manifest=manifest)
     assert int(comp.themes["focus_count"].sum()) == 0  # fruit only: no dictionary term (hand check)
     en = findings(comp, "en")
     assert en[0].startswith("The text has only 0 dictionary match")
