@@ -196,3 +196,16 @@ def test_count_documents_by_pattern():
     ukr = table[table["pattern"] == "ukrain*"]
     # hand count in the cleaned seed: Ukraine x4 (paragraphs 1, 2, 3, 5), ukrainiens x2 (4, 5)
     assert int(ukr["count"].iloc[0]) == 6
+
+
+def test_empty_selection_is_refused_before_any_kernel(tmp_path):
+    from analysis.compare import SelectionError
+
+    with pytest.raises(SelectionError, match="no reference document left"):
+        run_report(
+            {"since": "2030-01-01"},
+            runs_dir=tmp_path / "runs",
+            latest=tmp_path / "latest",
+            lock_file=tmp_path / ".lock",
+        )
+    assert not (tmp_path / "runs").exists()

@@ -134,7 +134,17 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
     ``options`` go to :func:`analysis.run.run` (``keep``, ``cell_timeout``,
     ``total_timeout``, ``progress``, ``runs_dir``, ``latest``, ``lock_file``...).
     """
-    from analysis.run import run
+    from analysis.brief import comparison_from_parameters
+    from analysis.run import run, validate_parameters
+
+    # preflight, before any kernel starts: parameter names and types, then the selection itself
+    # (unknown focus, no reference left, a bad manifest or dictionary are bad input, exit 2)
+    notebooks = options.get("notebooks") or sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+    resolved, _per_notebook = validate_parameters(params or {}, notebooks)
+    if {"focus_id", "reference_language", "since"} <= set(resolved):
+        keys = ("focus_id", "corpus_manifest", "dictionary_path", "reference_language", "reference_parties",
+                "since", "until", "min_count")  # fmt: skip
+        comparison_from_parameters(**{k: resolved[k] for k in keys if k in resolved})
 
     reference = sorted(p for p in config.REFERENCE_DIR.glob("*") if p.suffix in (".csv", ".parquet", ".json"))
     raw = [config.RAW_MANIFEST, *sorted(config.RAW_DIR.glob("*.txt"))]
