@@ -551,37 +551,20 @@ def corpus_from_files(
     return Corpus(docs=docs, history=[{"op": "corpus_from_files", "n": len(records)}])
 
 
-def corpus_subset(
-    corp: Corpus,
-    *,
-    ids: list[str] | None = None,
-    language: str | list[str] | None = None,
-    parties: str | list[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    genre: str | list[str] | None = None,
-) -> Corpus:
+def corpus_subset(corp: Corpus, **filters: Any) -> Corpus:
     """Return the documents that match every given filter.
 
-    ``parties`` keeps documents whose parties include any of the names given.
+    The filters are those of :func:`filter_documents` (``ids``, ``language``,
+    ``parties``, ``since``, ``until``, ``genre``, ``format``); ``parties`` keeps
+    documents whose parties include any of the names given.
 
     Examples
     --------
     >>> corpus_subset(corpus(), parties="Canada").docs["doc_id"].tolist()
     ['fr-ca-2024-09-26-press-fr']
     """
-    docs = filter_documents(
-        corp.docs, ids=ids, language=language, parties=parties, since=since, until=until, genre=genre
-    )
-    op = {
-        "op": "corpus_subset",
-        "ids": ids,
-        "language": language,
-        "parties": parties,
-        "since": since,
-        "until": until,
-        "genre": genre,
-    }
+    docs = filter_documents(corp.docs, **filters)
+    op = {"op": "corpus_subset", **filters}
     return Corpus(docs=docs, problems=corp.problems, history=[*corp.history, op], manifest=corp.manifest)
 
 

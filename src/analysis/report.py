@@ -505,6 +505,18 @@ def _cell_text(value: Any, max_chars: int, lang: str) -> str:
     return html_lib.escape(text, quote=True)
 
 
+def _truncation_note(total: int, shown: int, empty: str, not_shown: str, lang: str) -> list[str]:
+    """The visible note under a table or excerpt list: nothing to show, or rows left out."""
+    if total == 0:
+        return [f'<p class="note table-note">{_esc(empty)}</p>']
+    if total > shown:
+        text = not_shown.format(
+            hidden=_default_number(total - shown, lang), total=_default_number(total, lang)
+        )
+        return [f'<p class="note table-note">{_esc(text)}</p>']
+    return []
+
+
 def table(
     df: pd.DataFrame,
     caption: str | None = None,
@@ -616,14 +628,7 @@ def table(
     parts.append(f"<thead><tr>{head}</tr></thead>")
     parts.append("<tbody>" + "\n".join(body_rows) + "</tbody>")
     parts.append("</table>")
-    if total == 0:
-        parts.append(f'<p class="note table-note">{_esc(messages["no_rows"])}</p>')
-    elif total > len(shown):
-        text = messages["rows_not_shown"].format(
-            hidden=_default_number(total - len(shown), lang),
-            total=_default_number(total, lang),
-        )
-        parts.append(f'<p class="note table-note">{_esc(text)}</p>')
+    parts.extend(_truncation_note(total, len(shown), messages["no_rows"], messages["rows_not_shown"], lang))
     parts.append("</div>")
     return Block("\n".join(parts), "table")
 
@@ -702,14 +707,9 @@ def kwic_block(
         f'<th scope="col">{_esc(messages["right"])}</th></tr></thead>'
     )
     parts.append("<tbody>" + "\n".join(body) + "</tbody></table>")
-    if total == 0:
-        parts.append(f'<p class="note table-note">{_esc(messages["no_excerpts"])}</p>')
-    elif total > len(shown):
-        text = messages["excerpts_not_shown"].format(
-            hidden=_default_number(total - len(shown), lang),
-            total=_default_number(total, lang),
-        )
-        parts.append(f'<p class="note table-note">{_esc(text)}</p>')
+    parts.extend(
+        _truncation_note(total, len(shown), messages["no_excerpts"], messages["excerpts_not_shown"], lang)
+    )
     parts.append("</div>")
     return Block("\n".join(parts), "kwic")
 
