@@ -73,3 +73,55 @@ def test_every_shared_text_cleans_without_markup(shared_manifest):
         assert not left, f"{doc.doc_id}: {left}"
         assert not re.search(r"(?<!\w)\*|\*(?!\w)", doc.text), doc.doc_id
         assert doc.n_paragraphs >= 1
+
+
+# -------------------------------------------------- fast steps against their regex definitions
+# The unwrap and typography steps skip substitutions that cannot apply and replace the
+# slowest regexes by scans. The oracle below is the plain regex form of each rule, as the
+# module docstring states it; hypothesis draws texts dense in the characters that matter.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from analysis import clean as clean_module  # noqa: E402
+
+_TYPO_ALPHABET = list("ab;:!?«»\"'’‘`´“”„–—‐‑ \t\n\u00a0\u202f\u2009\u200b\u00ad\x01\x0b\x0c\x85\u2028")
+# fragments make the rare neighbourhoods (a tab before a mark, a blank line of spaces) frequent
+_FRAGMENTS = ["a", "b", " ", "  ", "\t", "\n", "\n\n", "\n \n", ";", ":", "?", "!", "«", "»", "\u00a0", "’"]
+_TYPO_TEXTS = st.one_of(
+    st.text(alphabet=st.sampled_from(_TYPO_ALPHABET), max_size=80),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join),
+)
+
+
+def _unwrap_oracle(text: str) -> str:
+    paragraphs = re.split(r"\n[ \t]*\n", text)
+    joined = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
+    return "\n\n".join(p for p in joined if p)
+
+
+def _typography_oracle(text: str, language: str) -> str:
+    text = clean_module._TYPO_RX.sub(lambda m: clean_module._TYPO_MAP[m.group()], text)
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", text)
+    text = re.sub(r"«\s*", "« ", text)
+    text = re.sub(r"\s*»", " »", text)
+    if language == "fr":
+        text = re.sub(r"(?<=\S)[ \t]*([;:!?])(?=\s|$)", r" \1", text)
+    else:
+        text = re.sub(r"[ \t]+([;:!?])", r"\1", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    return re.sub(r" +\n", "\n", text).strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_TYPO_TEXTS)
+def test_unwrap_equals_its_regex_definition(text):
+    assert clean_module._step_unwrap(text).text == _unwrap_oracle(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=_TYPO_TEXTS,
+    language=st.sampled_from(["fr", "en"]),
+)
+def test_typography_equals_its_regex_definition(text, language):
+    assert clean_module._step_typography(text, language).text == _typography_oracle(text, language)

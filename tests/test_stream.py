@@ -470,18 +470,36 @@ def test_fast_token_totals_equal_tokens_on_arbitrary_text(text, language):
     pd.testing.assert_frame_equal(fast_counts, lib_counts)
 
 
+def _library_keys(text: str, language: str = "fr") -> list[str | None]:
+    """The key sequence the fast path must give, from the library's token table."""
+    data = tokens(text, language=language).data
+    expected: list[str | None] = []
+    for _, group in data.groupby("paragraph", sort=True):
+        expected += [
+            None if k == "punct" else key for key, k in zip(group["key"], group["kind"], strict=True)
+        ]
+        expected.append(None)
+    return expected
+
+
 def test_fast_keys_equal_library_keys_on_seed():
     """The key sequence of the fast path is the library's, punctuation and paragraph ends as None."""
     from analysis.corpus import read_text
 
     text, _ = read_text(config.RAW_DIR / f"{config.DEFAULT_FOCUS_ID}.txt")
     cleaned = clean_text(text, language="fr").text
-    data = tokens(cleaned, language="fr").data
-    expected = []
-    for _, group in data.groupby("paragraph", sort=True):
-        expected += [
-            None if k == "punct" else key for key, k in zip(group["key"], group["kind"], strict=True)
-        ]
-        expected.append(None)
     dic = dictionary(config.DEFAULT_DICTIONARY)
-    assert stream._fast_counter(dic, "fr").keys(cleaned) == expected
+    assert stream._fast_counter(dic, "fr").keys(cleaned) == _library_keys(cleaned)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_texts())
+def test_fast_keys_equal_library_keys_on_any_line_breaks(text):
+    """Cleaned texts (only blank-line breaks) take a shortcut; other texts must not."""
+    assert stream._fast_counter(_DICTS[False], "fr").keys(text) == _library_keys(text)
+
+
+def test_a_blank_line_of_spaces_still_ends_a_paragraph():
+    # hand-checked: "nations" and "unies" are in two paragraphs, so the phrase does not match
+    keys = stream._fast_counter(_DICTS[False], "fr").keys("nations \n \nunies")
+    assert keys == ["nations", None, "unies", None]

@@ -223,8 +223,11 @@ def _step_boilerplate(text: str, patterns) -> Change:
 
 
 def _step_unwrap(text: str) -> Change:
-    paragraphs = re.split(r"\n[ \t]*\n", text)
-    joined = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
+    if " \n" in text or "\n " in text or "\t" in text:
+        paragraphs = re.split(r"\n[ \t]*\n", text)
+        joined = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
+    else:  # no space or tab beside a line break: the same split and join without regexes
+        joined = [p.replace("\n", " ").strip() for p in text.split("\n\n")]
     joined = [p for p in joined if p]
     out = "\n\n".join(joined)
     n_lines = text.count("\n") - out.count("\n")
@@ -266,17 +269,59 @@ _TYPO_RX = re.compile("[" + re.escape("".join(_TYPO_MAP)) + "]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+_FR_SPACED = re.compile(r"[;:!?]")
+
+
+def _space_before_marks(text: str) -> str:
+    """One space before ; : ! ? that follow a non-space and precede a space or the end.
+
+    The same as ``re.sub(r"(?<=\\S)[ \\t]*([;:!?])(?=\\s|$)", r" \\1", text)`` (the
+    test suite checks it), written as a scan over the marks: the regex tries
+    every position of the text and was the slowest step of cleaning.
+    """
+    out: list[str] = []
+    last = 0
+    n = len(text)
+    for m in _FR_SPACED.finditer(text):
+        i = m.start()
+        if i + 1 < n and not text[i + 1].isspace():
+            continue
+        j = i
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        if j == 0 or text[j - 1].isspace():
+            continue
+        out.append(text[last:j])
+        out.append(" " + text[i])
+        last = i + 1
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _step_typography(text: str, language: str) -> Change:
+    # each substitution is skipped when its text cannot occur (plain ``in`` tests are cheap);
+    # tests/test_clean.py checks the result against the plain regex substitutions
     before = text
-    text = _CONTROL_CHARS.sub("", _TYPO_RX.sub(lambda m: _TYPO_MAP[m.group()], text))
-    text = re.sub(r"«\s*", "« ", text)
-    text = re.sub(r"\s*»", " »", text)
+    if _TYPO_RX.search(text):
+        text = _TYPO_RX.sub(lambda m: _TYPO_MAP[m.group()], text)
+    text = _CONTROL_CHARS.sub("", text)
+    if "«" in text:  # same as re.sub(r"«\s*", "« ", text)
+        parts = text.split("«")
+        text = "« ".join([parts[0], *(p.lstrip() for p in parts[1:])])
+    if "»" in text:  # same as re.sub(r"\s*»", " »", text)
+        parts = text.split("»")
+        text = " »".join([*(p.rstrip() for p in parts[:-1]), parts[-1]])
     if language == "fr":
-        text = re.sub(r"(?<=\S)[ \t]*([;:!?])(?=\s|$)", r" \1", text)
-    else:
+        text = _space_before_marks(text)
+    elif " " in text or "\t" in text:
         text = re.sub(r"[ \t]+([;:!?])", r"\1", text)
-    text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r" +\n", "\n", text).strip()
+    if "  " in text or "\t" in text:
+        text = re.sub(r"[ \t]{2,}", " ", text)
+    if " \n" in text:
+        text = re.sub(r" +\n", "\n", text)
+    text = text.strip()
     return Change("typography", text, "normalised punctuation and spaces" if text != before else "")
 
 

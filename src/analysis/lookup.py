@@ -550,14 +550,39 @@ def tokens_lookup(
 def _counts(
     hits: pd.DataFrame, dictionary: Dictionary, doc_ids: list[str], n_tokens: dict[str, int]
 ) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
-
     agg: dict[tuple[str, str], tuple[int, int]] = {}
     columns_in = ["doc_id", "theme", "start_pos", "end_pos"]
     for doc_id, tid, start, end in zip(*(hits[c].tolist() for c in columns_in), strict=True):
         count, covered = agg.get((doc_id, tid), (0, 0))
         agg[(doc_id, tid)] = (count + 1, covered + end - start)
+    return counts_table(agg, dictionary, doc_ids, n_tokens)
+
+
+def counts_table(
+    agg: dict[tuple[str, str], tuple[int, int]],
+    dictionary: Dictionary,
+    doc_ids: list[str],
+    n_tokens: dict[str, int],
+) -> pd.DataFrame:
+    """Build the ``Lookup.counts`` table from (doc_id, theme) -> (hits, tokens covered).
+
+    The one builder of that table: :func:`tokens_lookup` and the corpus-scale
+    counter of :mod:`analysis.stream` both call it, so its columns mean the same
+    everywhere. Pairs absent from ``agg`` are zeros.
+
+    Examples
+    --------
+    >>> from analysis.dictionary import dictionary
+    >>> dic = dictionary({"name": "d", "version": "1", "description": "Synthetic.",
+    ...     "themes": {"peace": {"label": {"fr": "Paix", "en": "Peace"},
+    ...                          "description": "Peace.", "fr": ["paix"]}}})
+    >>> row = counts_table({("doc", "peace"): (2, 2)}, dic, ["doc"], {"doc": 40}).iloc[0]
+    >>> int(row["count"]), float(row["per_1000"])
+    (2, 50.0)
+    """
+    import numpy as np
+    import pandas as pd
+
     rows = []
     for doc_id in doc_ids:
         root_total = sum(agg.get((doc_id, t.id), (0, 0))[0] for t in dictionary.root_themes())

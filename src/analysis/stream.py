@@ -43,6 +43,7 @@ import concurrent.futures as cf
 import functools
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -50,6 +51,7 @@ import re
 import sys
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -345,13 +347,17 @@ def load_dictionary(path: str | Path) -> Dictionary:
     return _load_dictionary(str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
 
 
-def _clean(doc: dict[str, Any]) -> str:
+def _clean(doc: dict[str, Any], text: str | None = None) -> str:
+    """Clean a document's text (or ``text``: the same text already in NFC)."""
     from analysis.clean import clean_text
 
-    return clean_text(doc["text"], language=doc["language"], title=doc.get("title"), audit=False).text
+    raw = doc["text"] if text is None else text
+    return clean_text(raw, language=doc["language"], title=doc.get("title"), audit=False).text
 
 
-def _documents_table(docs: list[dict[str, Any]], n_tokens: list[int], cleaned: list[str] | None):
+def _documents_table(
+    docs: list[dict[str, Any]], n_tokens: list[int], cleaned: list[str] | None, nfc: list[str] | None = None
+):
     import pandas as pd
 
     meta: dict[str, None] = {}
@@ -360,8 +366,9 @@ def _documents_table(docs: list[dict[str, Any]], n_tokens: list[int], cleaned: l
             if key != "text":
                 meta.setdefault(key, None)
     rows = []
-    for doc, n in zip(docs, n_tokens, strict=True):
-        text = unicodedata.normalize("NFC", doc["text"])
+    if nfc is None:
+        nfc = [unicodedata.normalize("NFC", doc["text"]) for doc in docs]
+    for doc, n, text in zip(docs, n_tokens, nfc, strict=True):
         raw = text.encode("utf-8")
         row = {key: doc.get(key) for key in meta}
         row.update(
@@ -464,8 +471,16 @@ class _FastCounter:
                 self.literal.setdefault(p.parts[0], []).append(idx)
         # parts after the first: (folded part, contains '*')
         self.rest = [tuple((part, "*" in part) for part in p.parts[1:]) for p in self.patterns]
+        # "simple": one-token patterns that only include (no theme excludes them)
+        self.simple = [
+            not rest and all(include for _, include in owners)
+            for rest, owners in zip(self.rest, self.owners, strict=True)
+        ]
         self.first: dict[str, tuple[int, ...]] = {}
         self.trigger: set[str] = set()  # keys that start at least one pattern
+        self.simple_of: dict[str, tuple[int, ...]] = {}  # key -> its simple patterns
+        self.families_of: dict[str, tuple[str, ...]] = {}  # key -> themes whose family has one
+        self.complex_of: dict[str, tuple[tuple[int, str | None], ...]] = {}  # the other patterns
         self.parts: dict[tuple[int, int, str], bool] = {}
         self.themes = [t.id for t in dic.themes]
         self.parent_of = {t.id: t.parent for t in dic.themes}
@@ -478,8 +493,18 @@ class _FastCounter:
         cache = self.surface_keys
         findall = self.regex.findall
         keys: list[str | None] = []
+        if text.count("\n") == 2 * text.count("\n\n"):
+            # every line break is half of a blank line (a cleaned text): paragraph_spans
+            # cuts at each "\n\n" and strips; the tokeniser's lookarounds see no difference
+            # between a paragraph alone and the same span inside the text (tests/test_stream.py)
+            for paragraph in text.split("\n\n"):
+                paragraph = paragraph.strip()
+                if paragraph:
+                    keys.extend(map(cache.__getitem__, findall(paragraph)))
+                    keys.append(None)
+            return keys
         for start, end in paragraph_spans(text):
-            keys.extend([cache[s] for s in findall(text, start, end)])
+            keys.extend(map(cache.__getitem__, findall(text, start, end)))
             keys.append(None)
         return keys
 
@@ -487,8 +512,23 @@ class _FastCounter:
         found = list(self.literal.get(key, ()))
         found += [idx for idx, regex in self.globs if regex.fullmatch(key)]
         out = tuple(sorted(found))
-        if out:
+        if out and key not in self.trigger:
             self.trigger.add(key)
+            simple = tuple(idx for idx in out if self.simple[idx])
+            complex_ = tuple(idx for idx in out if not self.simple[idx])
+            if simple:
+                self.simple_of[key] = simple
+                owners = {theme for idx in simple for theme, _ in self.owners[idx]}
+                self.families_of[key] = tuple(
+                    tid for tid in self.themes if not owners.isdisjoint(self.members[tid])
+                )
+            if complex_:
+                # with the second part when it is a plain word: most candidates fail on it
+                self.complex_of[key] = tuple(
+                    (idx, rest[0][0] if rest and not rest[0][1] else None)
+                    for idx in complex_
+                    for rest in (self.rest[idx],)
+                )
         if len(self.first) < 1_000_000:
             self.first[key] = out
         return out
@@ -502,45 +542,89 @@ class _FastCounter:
                 self.parts[cache_key] = hit
         return hit
 
-    def matches(self, keys: list[str | None]) -> list[tuple[int, int, int]]:
-        """(pattern index, start, end) of every raw match (rules 1-2)."""
-        n = len(keys)
-        first = self.first
-        for key in set(keys).difference(first):
+    def _end(self, idx: int, start: int, keys: list[str | None]) -> int | None:
+        """End of pattern ``idx``'s match at ``start`` (its first token matches), or None."""
+        rest = self.rest[idx]
+        end = start + 1 + len(rest)
+        if end > len(keys):
+            return None
+        i = start
+        for part, is_glob in rest:
+            i += 1
+            k = keys[i]
+            if k is None or (not self._glob_part(idx, i - start, k) if is_glob else k != part):
+                return None
+        return end
+
+    def _learn(self, keys: list[str | None]) -> None:
+        for key in set(keys).difference(self.first):
             if key is not None:
                 self._candidates(key)
-        trigger = self.trigger
-        rest_of = self.rest
+
+    def matches(self, keys: list[str | None]) -> list[tuple[int, int, int]]:
+        """(pattern index, start, end) of every raw match (rules 1-2)."""
+        self._learn(keys)
+        first = self.first
         found = []
-        for start in [i for i, key in enumerate(keys) if key in trigger]:
+        for start in itertools.compress(itertools.count(), map(self.trigger.__contains__, keys)):
             candidates = first.get(keys[start])
             if candidates is None:  # the cache is full: computed again
                 candidates = self._candidates(keys[start])  # type: ignore[arg-type]
             for idx in candidates:
-                rest = rest_of[idx]
-                if not rest:
-                    found.append((idx, start, start + 1))
-                    continue
-                end = start + 1 + len(rest)
-                if end > n:
-                    continue
-                ok = True
-                i = start
-                for part, is_glob in rest:
-                    i += 1
-                    k = keys[i]
-                    if k is None or (not self._glob_part(idx, i - start, k) if is_glob else k != part):
-                        ok = False
-                        break
-                if ok:
+                end = self._end(idx, start, keys)
+                if end is not None:
                     found.append((idx, start, end))
         return found
 
+    def tally(self, keys: list[str | None]) -> dict[str, tuple[int, int]]:
+        """Theme -> (counted matches, tokens they cover), themes with matches only.
+
+        Same result as :meth:`resolve`, without spans for most matches. A
+        one-token match of a pattern that no theme excludes, at a position that
+        no longer match and no exclusion touches, is subject to one rule only:
+        each token once per theme family. Those are counted per distinct key (a
+        ``Counter`` over the keys); the other matches go through :meth:`resolve`'s
+        rules. The two parts cover disjoint positions.
+        """
+        self._learn(keys)
+        simple_of, families_of, complex_of = self.simple_of, self.families_of, self.complex_of
+        singles = Counter(itertools.compress(keys, map(simple_of.__contains__, keys)))
+        found = []
+        last = len(keys) - 1
+        for start in itertools.compress(itertools.count(), map(complex_of.__contains__, keys)):
+            following = keys[start + 1] if start < last else None
+            for idx, second in complex_of[keys[start]]:  # type: ignore[index]
+                if second is not None and second != following:
+                    continue
+                end = self._end(idx, start, keys)
+                if end is not None:
+                    found.append((idx, start, end))
+        out: dict[str, list[int]] = {}
+        if found:
+            covered = {i for _, start, end in found for i in range(start, end)}
+            for i in covered:
+                key = keys[i]
+                if key in simple_of:
+                    singles[key] -= 1
+                    found.extend((idx, i, i + 1) for idx in simple_of[key])  # type: ignore[index]
+            for tid, spans in self._resolve(found).items():
+                out[tid] = [len(spans), sum(b - a for a, b in spans)]
+        for key, n in singles.items():
+            if n:
+                for tid in families_of[key]:
+                    tally = out.setdefault(tid, [0, 0])
+                    tally[0] += n
+                    tally[1] += n
+        return {tid: (out[tid][0], out[tid][1]) for tid in self.themes if tid in out}
+
     def resolve(self, keys: list[str | None]) -> dict[str, list[tuple[int, int]]]:
         """Theme -> counted (start, end) spans after rules 3-6 (themes with matches only)."""
+        return self._resolve(self.matches(keys))
+
+    def _resolve(self, found: list[tuple[int, int, int]]) -> dict[str, list[tuple[int, int]]]:
         include: dict[str, set[tuple[int, int]]] = {}
         exclude: dict[str, list[tuple[int, int]]] = {}
-        for idx, start, end in self.matches(keys):
+        for idx, start, end in found:
             for theme, is_include in self.owners[idx]:
                 if is_include:
                     include.setdefault(theme, set()).add((start, end))
@@ -615,27 +699,22 @@ def _count_fast(
 ) -> tuple[pd.DataFrame, list[int]]:
     """Same ``counts`` table and token totals as :func:`_count_library`, faster.
 
-    The counted spans go through :mod:`analysis.lookup`'s own table builder,
-    so the columns and their meaning stay those of ``Lookup.counts``.
+    The tallies go through :mod:`analysis.lookup`'s own table builder
+    (:func:`analysis.lookup.counts_table`), so the columns and their meaning
+    stay those of ``Lookup.counts``.
     """
-    import pandas as pd
+    from analysis.lookup import counts_table
 
-    from analysis.lookup import _counts
-
-    hits: dict[str, list[Any]] = {"doc_id": [], "theme": [], "start_pos": [], "end_pos": []}
+    agg: dict[tuple[str, str], tuple[int, int]] = {}
     n_tokens: dict[str, int] = {}
     for doc, text in zip(docs, cleaned, strict=True):
         counter = _fast_counter(dic, doc["language"])
         keys = counter.keys(text)
-        n_tokens[doc["doc_id"]] = len(keys) - keys.count(None)
-        for tid, spans in counter.resolve(keys).items():
-            for start, end in spans:
-                hits["doc_id"].append(doc["doc_id"])
-                hits["theme"].append(tid)
-                hits["start_pos"].append(start)
-                hits["end_pos"].append(end)
-    frame = pd.DataFrame(hits)
-    counts = _counts(frame, dic, [d["doc_id"] for d in docs], n_tokens)
+        doc_id = doc["doc_id"]
+        n_tokens[doc_id] = len(keys) - keys.count(None)
+        for tid, tally in counter.tally(keys).items():
+            agg[(doc_id, tid)] = tally
+    counts = counts_table(agg, dic, [d["doc_id"] for d in docs], n_tokens)
     return counts, [n_tokens[d["doc_id"]] for d in docs]
 
 
@@ -697,12 +776,13 @@ def process_chunk(
         raise ValueError(
             f"dictionary {dictionary_path} has sha256 {dic.hash[:12]}…, expected {dictionary_sha256[:12]}…"
         )
-    cleaned = [_clean(doc) for doc in docs]
+    nfc = [unicodedata.normalize("NFC", doc["text"]) for doc in docs]  # once: cleaning sees NFC text
+    cleaned = [_clean(doc, text) for doc, text in zip(docs, nfc, strict=True)]
     if method == "fast":
         counts, n_tokens = _count_fast(docs, cleaned, dic)
     else:
         counts, n_tokens = _count_library(docs, cleaned, dic)
-    documents = _documents_table(docs, n_tokens, cleaned if keep_text else None)
+    documents = _documents_table(docs, n_tokens, cleaned if keep_text else None, nfc)
     # deterministic order within a part: by doc_id, themes in dictionary order
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     counts = counts.sort_values("doc_id", kind="stable").reset_index(drop=True)
