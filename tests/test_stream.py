@@ -503,3 +503,76 @@ def test_a_blank_line_of_spaces_still_ends_a_paragraph():
     # hand-checked: "nations" and "unies" are in two paragraphs, so the phrase does not match
     keys = stream._fast_counter(_DICTS[False], "fr").keys("nations \n \nunies")
     assert keys == ["nations", None, "unies", None]
+
+
+# ------------------------------------------------------- the tokeniser's common case in C
+class _Identity(dict):
+    """A surface cache that returns the surface itself: keys_extend then yields surfaces."""
+
+    def __missing__(self, surface):
+        return surface
+
+
+_TRICKY = [
+    *"aAeéÉçœxyzMNUSnstlqdjc_",
+    *"0123456789٣²½",  # decimal digits, an Arabic-Indic digit, a superscript, a fraction
+    *"'’ʼ‘`´",  # the six apostrophes (ʼ is a word character)
+    *".,;:!?%°«»()-\u2010\u2011–/&",
+    *" \t\u00a0\u202f\u2009",
+    "ſ", "İ", "ı", "\u212a", "\u0301",  # case-folding oddities and a combining accent
+    "aujourd", "hui", "presqu", "île", "quelqu", "une", "prud", "homme", "entr", "jusqu", "qu",
+    "don", "t", "re", "ve", "ll", "Mr", "No", "etc", "Mme", "n°", "U.S.", "1 500", "2,5", "12.000",
+]  # fmt: skip
+
+
+def _c_surfaces(text: str, language: str) -> list[str]:
+    counter = stream._fast_counter(_DICTS[False], language)
+    out: list[str] = []
+    n = stream._fastkeys.keys_extend(text, out, _Identity(), counter.regex.match)
+    assert n == len(out)
+    return out
+
+
+needs_c = pytest.mark.skipif(stream._fastkeys is None, reason="C extension not built")
+
+
+def test_c_extension_is_built():
+    """`pip install -e .` (make setup) compiles it; without it counting is correct but slow."""
+    assert stream.tokeniser_engine() == "C extension", "run `make setup` (needs a C compiler)"
+
+
+@needs_c
+@settings(max_examples=600, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(_TRICKY), max_size=40),
+    language=st.sampled_from(["fr", "en"]),
+)
+def test_c_tokens_equal_the_regex(parts, language):
+    text = "".join(parts)
+    assert _c_surfaces(text, language) == stream._fast_counter(_DICTS[False], language).regex.findall(text)
+
+
+@needs_c
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_c_tokens_equal_the_regex_for_every_character(language):
+    """Every BMP code point (surrogates aside) and every 5th astral one, alone and in contexts."""
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 5)]
+    chars = [chr(cp) for cp in codes]
+    text = " ".join(f"{c} a{c}b l'{c} 1{c}2 {c}a n{c}t" for c in chars)
+    regex = stream._fast_counter(_DICTS[False], language).regex
+    assert _c_surfaces(text, language) == regex.findall(text)
+
+
+@needs_c
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_c_keys_equal_the_regex_keys_on_the_seed(language):
+    from analysis.corpus import read_text
+
+    text, _ = read_text(config.RAW_DIR / f"{config.DEFAULT_FOCUS_ID}.txt")
+    counter = stream._fast_counter(_DICTS[True], language)
+    native = counter.keys(text)
+    counter.native = False
+    try:
+        assert native == counter.keys(text)
+    finally:
+        counter.native = True

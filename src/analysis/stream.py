@@ -65,6 +65,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
+try:  # the tokeniser's common case in C (setup.py builds it when a C compiler is there)
+    from analysis import _fastkeys
+except ImportError:  # pragma: no cover - the same regex in Python, slower
+    _fastkeys = None  # type: ignore[assignment]
+
+
+def tokeniser_engine() -> str:
+    """Which code tokenises on the fast path: ``"C extension"`` or ``"regex"``.
+
+    Both give the same tokens (``tests/test_stream.py``); the C extension
+    ``analysis._fastkeys`` decides the plain cases itself and hands every other
+    position to the tokeniser's regex.
+
+    Examples
+    --------
+    >>> tokeniser_engine() in ("C extension", "regex")
+    True
+    """
+    return "regex" if _fastkeys is None else "C extension"
+
+
 STREAM_VERSION = "1.0"
 """Layout version of the output folder (travels into ``_manifest.json``)."""
 
@@ -450,6 +471,7 @@ class _FastCounter:
         # the tokeniser's pattern without named groups: findall returns surfaces
         self.regex = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _token_regex(language).pattern))
         self.surface_keys = _KeyCache(dic.accent_sensitive)
+        self.native = _fastkeys is not None  # tests switch it off to compare both engines
         self.patterns: list[Any] = []
         self.owners: list[list[tuple[str, bool]]] = []
         distinct: dict[tuple[str, ...], int] = {}
@@ -490,22 +512,26 @@ class _FastCounter:
         """Folded keys of a cleaned text; None for punctuation and after each paragraph."""
         from analysis.tokens import paragraph_spans
 
-        cache = self.surface_keys
-        findall = self.regex.findall
-        keys: list[str | None] = []
         if text.count("\n") == 2 * text.count("\n\n"):
             # every line break is half of a blank line (a cleaned text): paragraph_spans
-            # cuts at each "\n\n" and strips; the tokeniser's lookarounds see no difference
-            # between a paragraph alone and the same span inside the text (tests/test_stream.py)
-            for paragraph in text.split("\n\n"):
-                paragraph = paragraph.strip()
-                if paragraph:
-                    keys.extend(map(cache.__getitem__, findall(paragraph)))
-                    keys.append(None)
-            return keys
-        for start, end in paragraph_spans(text):
-            keys.extend(map(cache.__getitem__, findall(text, start, end)))
-            keys.append(None)
+            # cuts at each "\n\n" and strips
+            paragraphs = [p for p in (p.strip() for p in text.split("\n\n")) if p]
+        else:
+            paragraphs = [text[start:end] for start, end in paragraph_spans(text)]
+        # the tokeniser's lookarounds see no difference between a paragraph alone and the
+        # same span inside the text: the character before it is a space or none
+        cache = self.surface_keys
+        keys: list[str | None] = []
+        if self.native:
+            extend, match = _fastkeys.keys_extend, self.regex.match
+            for paragraph in paragraphs:
+                extend(paragraph, keys, cache, match)
+                keys.append(None)
+        else:
+            findall = self.regex.findall
+            for paragraph in paragraphs:
+                keys.extend(map(cache.__getitem__, findall(paragraph)))
+                keys.append(None)
         return keys
 
     def _candidates(self, key: str) -> tuple[int, ...]:

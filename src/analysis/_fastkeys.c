@@ -1,0 +1,193 @@
+/*
+ * analysis._fastkeys: the tokeniser's common case in C, for corpus-scale counting.
+ *
+ * keys_extend(paragraph, out, cache, match) appends to the list `out` the match key
+ * of every token of `paragraph`, exactly as
+ *
+ *     out.extend(cache[s] for s in regex.findall(paragraph))
+ *
+ * where `match` is the bound `match` method of that regex (the tokeniser's pattern,
+ * analysis.tokens._token_regex, without its group names) and `cache` maps a surface
+ * to its key (a dict subclass whose __missing__ computes it).
+ *
+ * Only the plain cases are decided here, with the predicates of Python's own `re`
+ * module (sre: \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL, \s is
+ * Py_UNICODE_ISSPACE):
+ *
+ *   - whitespace starts no token;
+ *   - a run of word characters that starts with no digit, follows no word character,
+ *     holds no modifier-letter apostrophe (U+02BC, a word character) and is not
+ *     followed by an apostrophe, a full stop or a degree sign is a `word` token,
+ *     extended over hyphens followed by word characters: no other alternative of the
+ *     pattern (abbreviation, number, elision, whole word, English clitic or
+ *     "n't" split) can match there, as each needs a digit, a full stop, a degree
+ *     sign, an apostrophe or a word character before it;
+ *   - any other character that is neither a word character nor an apostrophe is a
+ *     one-character `punct` token.
+ *
+ * Every other position (digits, apostrophes, abbreviations...) is handed to the regex
+ * itself: match(paragraph, position). The result is therefore the regex's by
+ * construction; tests/test_stream.py checks it against findall on adversarial text.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static int
+is_word(Py_UCS4 ch)
+{
+    return Py_UNICODE_ISALNUM(ch) || ch == '_';
+}
+
+static int
+is_apostrophe(Py_UCS4 ch)
+{
+    /* APOSTROPHES in analysis.tokens */
+    return ch == '\'' || ch == 0x2019 || ch == 0x02BC || ch == 0x2018 || ch == '`' || ch == 0x00B4;
+}
+
+static int
+is_hyphen(Py_UCS4 ch)
+{
+    return ch == '-' || ch == 0x2010 || ch == 0x2011;
+}
+
+/* End of the regex's match at `pos`, or -1 when it does not match there (then -2 on error). */
+static Py_ssize_t
+delegate(PyObject *match, PyObject *text, Py_ssize_t pos)
+{
+    PyObject *m = PyObject_CallFunction(match, "On", text, pos);
+    if (m == NULL) {
+        return -2;
+    }
+    if (m == Py_None) {
+        Py_DECREF(m);
+        return -1;
+    }
+    PyObject *end = PyObject_CallMethod(m, "end", NULL);
+    Py_DECREF(m);
+    if (end == NULL) {
+        return -2;
+    }
+    Py_ssize_t e = PyLong_AsSsize_t(end);
+    Py_DECREF(end);
+    if (e == -1 && PyErr_Occurred()) {
+        return -2;
+    }
+    return e;
+}
+
+static int
+append_key(PyObject *out, PyObject *cache, PyObject *text, Py_ssize_t start, Py_ssize_t end)
+{
+    PyObject *surface = PyUnicode_Substring(text, start, end);
+    if (surface == NULL) {
+        return -1;
+    }
+    PyObject *key = PyDict_GetItemWithError(cache, surface); /* borrowed */
+    int rc;
+    if (key != NULL) {
+        rc = PyList_Append(out, key);
+    }
+    else if (PyErr_Occurred()) {
+        rc = -1;
+    }
+    else {
+        key = PyObject_GetItem(cache, surface); /* __missing__ */
+        if (key == NULL) {
+            rc = -1;
+        }
+        else {
+            rc = PyList_Append(out, key);
+            Py_DECREF(key);
+        }
+    }
+    Py_DECREF(surface);
+    return rc;
+}
+
+static PyObject *
+keys_extend(PyObject *self, PyObject *args)
+{
+    PyObject *text, *out, *cache, *match;
+    if (!PyArg_ParseTuple(args, "UO!O!O:keys_extend", &text, &PyList_Type, &out, &PyDict_Type, &cache,
+                          &match)) {
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t p = 0, tokens = 0;
+    while (p < n) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, p);
+        Py_ssize_t end = -1;
+        if (Py_UNICODE_ISSPACE(ch)) {
+            p++;
+            continue;
+        }
+        if (is_word(ch)) {
+            int plain = !Py_UNICODE_ISDECIMAL(ch) && !(p > 0 && is_word(PyUnicode_READ(kind, data, p - 1)));
+            Py_ssize_t r = p;
+            while (plain && r < n) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, r);
+                if (!is_word(c)) {
+                    if (is_apostrophe(c) || c == '.' || c == 0x00B0) {
+                        plain = 0;
+                    }
+                    break;
+                }
+                if (c == 0x02BC) {
+                    plain = 0;
+                }
+                r++;
+            }
+            if (plain) {
+                while (r + 1 < n && is_hyphen(PyUnicode_READ(kind, data, r)) &&
+                       is_word(PyUnicode_READ(kind, data, r + 1))) {
+                    r += 2;
+                    while (r < n && is_word(PyUnicode_READ(kind, data, r))) {
+                        r++;
+                    }
+                }
+                end = r;
+            }
+        }
+        else if (!is_apostrophe(ch)) {
+            end = p + 1;
+        }
+        if (end < 0) {
+            end = delegate(match, text, p);
+            if (end == -2) {
+                return NULL;
+            }
+            if (end <= p) { /* no token starts here (or an empty match): findall moves on */
+                p++;
+                continue;
+            }
+        }
+        if (append_key(out, cache, text, p, end) < 0) {
+            return NULL;
+        }
+        tokens++;
+        p = end;
+    }
+    return PyLong_FromSsize_t(tokens);
+}
+
+static PyMethodDef methods[] = {
+    {"keys_extend", keys_extend, METH_VARARGS,
+     "keys_extend(paragraph, out, cache, match) -> int\n\n"
+     "Append the key of each token of paragraph to out (see the module source); "
+     "return the number of tokens."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastkeys",
+    "The tokeniser's common case in C (see analysis.stream).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__fastkeys(void)
+{
+    return PyModule_Create(&module);
+}
