@@ -520,7 +520,8 @@ _TRICKY = [
     *".,;:!?%°«»()-\u2010\u2011–/&",
     *" \t\u00a0\u202f\u2009",
     "ſ", "İ", "ı", "\u212a", "\u0301",  # case-folding oddities and a combining accent
-    "aujourd", "hui", "presqu", "île", "quelqu", "une", "prud", "homme", "entr", "jusqu", "qu",
+    "aujourd", "hui", "presqu", "île", "quelqu", "une", "prud", "homme", "entr", "jusqu", "qu", "QU",
+    "Lorsqu", "quoiqu", "puisqu", "preſqu", "jusqu'", "L'", "d’", "s´", "c`", "l‘",
     "don", "t", "re", "ve", "ll", "Mr", "No", "etc", "Mme", "n°", "U.S.", "1 500", "2,5", "12.000",
 ]  # fmt: skip
 
@@ -528,7 +529,7 @@ _TRICKY = [
 def _c_surfaces(text: str, language: str) -> list[str]:
     counter = stream._fast_counter(_DICTS[False], language)
     out: list[str] = []
-    n = stream._fastkeys.keys_extend(text, out, _Identity(), counter.regex.match)
+    n = stream._fastkeys.keys_extend(text, out, _Identity(), counter.regex.match, language == "fr")
     assert n == len(out)
     return out
 
@@ -554,11 +555,29 @@ def test_c_tokens_equal_the_regex(parts, language):
 
 @needs_c
 @pytest.mark.parametrize("language", ["fr", "en"])
+def test_c_tokens_equal_the_regex_on_elisions_and_whole_words(language):
+    """Every elided form and "whole" word start, in several cases, before each apostrophe."""
+    starts = ["aujourd", "presqu", "quelqu", "prud", "entr", "jusqu", "lorsqu", "puisqu", "quoiqu", "qu"]
+    starts += [*"ldjmnstcx", "preſqu", "ſ", "İ", "quelqu\u02bc", "xqu", "lX"]
+    ends = ["hui", "île", "ile", "un", "unes", "homme", "ouvert", "Ukraine", "", " ", "-x", "1", "'a"]
+    text = " ".join(
+        f"{v}{ap}{end}"
+        for start in starts
+        for v in (start, start.upper(), start.capitalize())
+        for ap in "'’ʼ‘`´"
+        for end in ends
+    )
+    regex = stream._fast_counter(_DICTS[False], language).regex
+    assert _c_surfaces(text, language) == regex.findall(text)
+
+
+@needs_c
+@pytest.mark.parametrize("language", ["fr", "en"])
 def test_c_tokens_equal_the_regex_for_every_character(language):
     """Every BMP code point (surrogates aside) and every 5th astral one, alone and in contexts."""
     codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 5)]
     chars = [chr(cp) for cp in codes]
-    text = " ".join(f"{c} a{c}b l'{c} 1{c}2 {c}a n{c}t" for c in chars)
+    text = " ".join(f"{c} a{c}b l'{c} 1{c}2 {c}a n{c}t l{c}a qu{c}i" for c in chars)
     regex = stream._fast_counter(_DICTS[False], language).regex
     assert _c_surfaces(text, language) == regex.findall(text)
 

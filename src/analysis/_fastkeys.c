@@ -1,7 +1,7 @@
 /*
  * analysis._fastkeys: the tokeniser's common case in C, for corpus-scale counting.
  *
- * keys_extend(paragraph, out, cache, match) appends to the list `out` the match key
+ * keys_extend(paragraph, out, cache, match, french) appends to the list `out` the match key
  * of every token of `paragraph`, exactly as
  *
  *     out.extend(cache[s] for s in regex.findall(paragraph))
@@ -21,9 +21,14 @@
  *     extended over hyphens followed by word characters: no other alternative of the
  *     pattern (abbreviation, number, elision, whole word, English clitic or
  *     "n't" split) can match there, as each needs a digit, a full stop, a degree
- *     sign, an apostrophe or a word character before it;
+ *     sign, an apostrophe or a word character before it (French elisions below);
  *   - any other character that is neither a word character nor an apostrophe is a
  *     one-character `punct` token.
+ *
+ *   - with `french`, a run of ASCII letters followed by an apostrophe: an elided form
+ *     (l', qu', jusqu'... in any case) followed by a word character is an `elision`
+ *     token; a run that may start a "whole" word (aujourd'hui...) goes to the regex;
+ *     any other run is a `word` token.
  *
  * Every other position (digits, apostrophes, abbreviations...) is handed to the regex
  * itself: match(paragraph, position). The result is therefore the regex's by
@@ -31,6 +36,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 static int
 is_word(Py_UCS4 ch)
@@ -105,12 +111,48 @@ append_key(PyObject *out, PyObject *cache, PyObject *text, Py_ssize_t start, Py_
     return rc;
 }
 
+/* The French rules for an ASCII word run [p, r) followed by an apostrophe, compared
+ * case-insensitively (for ASCII letters sre's ignore-case is tolower):
+ * -1 when it starts a "whole" word (aujourd'hui, presqu'île, quelqu'un, prud'homme,
+ * entr'...: left to the regex), 1 when it is an elided form (l', qu', jusqu'...: an
+ * elision token when a word character follows the apostrophe), 0 otherwise (a plain
+ * word; the apostrophe is punctuation). */
+static int
+elision_rule(int kind, const void *data, Py_ssize_t p, Py_ssize_t r)
+{
+    static const char *whole[] = {"aujourd", "presqu", "quelqu", "prud", "entr", NULL};
+    static const char *elided[] = {"jusqu", "lorsqu", "puisqu", "quoiqu", "qu", "l", "d", "j", "m",
+                                   "n",     "s",      "t",      "c",      NULL};
+    char low[8];
+    Py_ssize_t len = r - p;
+    if (len > 7) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, p + i);
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    low[len] = '\0';
+    for (int i = 0; whole[i]; i++) {
+        if (strcmp(low, whole[i]) == 0) {
+            return -1;
+        }
+    }
+    for (int i = 0; elided[i]; i++) {
+        if (strcmp(low, elided[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 keys_extend(PyObject *self, PyObject *args)
 {
     PyObject *text, *out, *cache, *match;
-    if (!PyArg_ParseTuple(args, "UO!O!O:keys_extend", &text, &PyList_Type, &out, &PyDict_Type, &cache,
-                          &match)) {
+    int french = 0;
+    if (!PyArg_ParseTuple(args, "UO!O!O|p:keys_extend", &text, &PyList_Type, &out, &PyDict_Type, &cache,
+                          &match, &french)) {
         return NULL;
     }
     int kind = PyUnicode_KIND(text);
@@ -126,21 +168,38 @@ keys_extend(PyObject *self, PyObject *args)
         }
         if (is_word(ch)) {
             int plain = !Py_UNICODE_ISDECIMAL(ch) && !(p > 0 && is_word(PyUnicode_READ(kind, data, p - 1)));
+            int ascii = 1, elided = 0;
             Py_ssize_t r = p;
             while (plain && r < n) {
                 Py_UCS4 c = PyUnicode_READ(kind, data, r);
                 if (!is_word(c)) {
-                    if (is_apostrophe(c) || c == '.' || c == 0x00B0) {
+                    if (c == '.' || c == 0x00B0) {
                         plain = 0;
+                    }
+                    else if (is_apostrophe(c)) {
+                        /* French: decide ASCII elisions here, leave whole words to the regex */
+                        int rule = french && ascii ? elision_rule(kind, data, p, r) : -1;
+                        if (rule < 0) {
+                            plain = 0;
+                        }
+                        else if (rule == 1 && r + 1 < n && is_word(PyUnicode_READ(kind, data, r + 1))) {
+                            elided = 1;
+                        }
                     }
                     break;
                 }
                 if (c == 0x02BC) {
                     plain = 0;
                 }
+                if (c >= 0x80) {
+                    ascii = 0;
+                }
                 r++;
             }
-            if (plain) {
+            if (elided) {
+                end = r + 1;
+            }
+            else if (plain) {
                 while (r + 1 < n && is_hyphen(PyUnicode_READ(kind, data, r)) &&
                        is_word(PyUnicode_READ(kind, data, r + 1))) {
                     r += 2;
@@ -175,7 +234,7 @@ keys_extend(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"keys_extend", keys_extend, METH_VARARGS,
-     "keys_extend(paragraph, out, cache, match) -> int\n\n"
+     "keys_extend(paragraph, out, cache, match, french=False) -> int\n\n"
      "Append the key of each token of paragraph to out (see the module source); "
      "return the number of tokens."},
     {NULL, NULL, 0, NULL},

@@ -55,7 +55,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -559,7 +559,7 @@ def _counts(
 
 
 def counts_table(
-    agg: dict[tuple[str, str], tuple[int, int]],
+    agg: Mapping[tuple[str, str], Sequence[int]],
     dictionary: Dictionary,
     doc_ids: list[str],
     n_tokens: dict[str, int],
@@ -583,28 +583,39 @@ def counts_table(
     import numpy as np
     import pandas as pd
 
-    rows = []
-    for doc_id in doc_ids:
-        root_total = sum(agg.get((doc_id, t.id), (0, 0))[0] for t in dictionary.root_themes())
-        n = int(n_tokens.get(doc_id, 0))
-        for t in dictionary.themes:
-            count, covered = agg.get((doc_id, t.id), (0, 0))
-            rows.append(
-                (
-                    doc_id, t.id, t.parent, t.parent is None,
-                    t.labels.get("fr", t.id), t.labels.get("en", t.id),
-                    count, covered, n,
-                    1000.0 * count / n if n else np.nan,
-                    count / root_total if root_total else np.nan,
-                )
-            )  # fmt: skip
-    counts = pd.DataFrame(rows, columns=COUNT_COLUMNS)
-    counts["count"] = counts["count"].astype("int64")
-    counts["matched_tokens"] = counts["matched_tokens"].astype("int64")
-    counts["tokens"] = counts["tokens"].astype("int64")
-    counts["per_1000"] = counts["per_1000"].astype("float64")
-    counts["share"] = counts["share"].astype("float64")
-    return counts
+    themes = dictionary.themes
+    n_themes, n_docs = len(themes), len(doc_ids)
+    theme_index = {t.id: j for j, t in enumerate(themes)}
+    doc_index = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    count = np.zeros((n_docs, n_themes), dtype="int64")
+    covered = np.zeros((n_docs, n_themes), dtype="int64")
+    for (doc_id, tid), (c, m) in agg.items():
+        i, j = doc_index.get(doc_id), theme_index.get(tid)
+        if i is not None and j is not None:
+            count[i, j] = c
+            covered[i, j] = m
+    tokens = np.array([int(n_tokens.get(doc_id, 0)) for doc_id in doc_ids], dtype="int64")
+    roots = [j for j, t in enumerate(themes) if t.parent is None]
+    root_total = count[:, roots].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_1000 = np.where(tokens[:, None] > 0, 1000.0 * count / tokens[:, None], np.nan)
+        share = np.where(root_total[:, None] > 0, count / root_total[:, None], np.nan)
+    return pd.DataFrame(
+        {
+            "doc_id": [doc_id for doc_id in doc_ids for _ in range(n_themes)],
+            "theme": [t.id for t in themes] * n_docs,
+            "parent": [t.parent for t in themes] * n_docs,
+            "is_root": np.tile([t.parent is None for t in themes], n_docs),
+            "label_fr": [t.labels.get("fr", t.id) for t in themes] * n_docs,
+            "label_en": [t.labels.get("en", t.id) for t in themes] * n_docs,
+            "count": count.ravel(),
+            "matched_tokens": covered.ravel(),
+            "tokens": np.repeat(tokens, n_themes),
+            "per_1000": per_1000.ravel().astype("float64"),
+            "share": share.ravel().astype("float64"),
+        },
+        columns=COUNT_COLUMNS,
+    )
 
 
 def _surface_forms(surfaces: Iterable[str]) -> str:

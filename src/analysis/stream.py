@@ -52,7 +52,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -472,6 +472,7 @@ class _FastCounter:
         self.regex = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _token_regex(language).pattern))
         self.surface_keys = _KeyCache(dic.accent_sensitive)
         self.native = _fastkeys is not None  # tests switch it off to compare both engines
+        self.french = language == "fr"
         self.patterns: list[Any] = []
         self.owners: list[list[tuple[str, bool]]] = []
         distinct: dict[tuple[str, ...], int] = {}
@@ -523,9 +524,9 @@ class _FastCounter:
         cache = self.surface_keys
         keys: list[str | None] = []
         if self.native:
-            extend, match = _fastkeys.keys_extend, self.regex.match
+            extend, match, french = _fastkeys.keys_extend, self.regex.match, self.french
             for paragraph in paragraphs:
-                extend(paragraph, keys, cache, match)
+                extend(paragraph, keys, cache, match, french)
                 keys.append(None)
         else:
             findall = self.regex.findall
@@ -602,8 +603,8 @@ class _FastCounter:
                     found.append((idx, start, end))
         return found
 
-    def tally(self, keys: list[str | None]) -> dict[str, tuple[int, int]]:
-        """Theme -> (counted matches, tokens they cover), themes with matches only.
+    def tally(self, keys: list[str | None]) -> dict[str, list[int]]:
+        """Theme -> [counted matches, tokens they cover], themes with matches only.
 
         Same result as :meth:`resolve`, without spans for most matches. A
         one-token match of a pattern that no theme excludes, at a position that
@@ -641,7 +642,7 @@ class _FastCounter:
                     tally = out.setdefault(tid, [0, 0])
                     tally[0] += n
                     tally[1] += n
-        return {tid: (out[tid][0], out[tid][1]) for tid in self.themes if tid in out}
+        return out
 
     def resolve(self, keys: list[str | None]) -> dict[str, list[tuple[int, int]]]:
         """Theme -> counted (start, end) spans after rules 3-6 (themes with matches only)."""
@@ -666,7 +667,10 @@ class _FastCounter:
                 include[tid] = {m for m in include[tid] if not any(m[0] < b and a < m[1] for a, b in vetoes)}
         # rules 4-5: per theme over its family, longest then leftmost, each token once
         resolved: dict[str, list[tuple[int, int]]] = {}
+        present = set(include).union([parent_of[t] for t in include if parent_of[t]])
         for tid in self.themes:
+            if tid not in present:
+                continue
             sets = [include[m] for m in self.members[tid] if m in include]
             pool = sets[0] if len(sets) == 1 else set().union(*sets)
             if not pool:
@@ -731,7 +735,7 @@ def _count_fast(
     """
     from analysis.lookup import counts_table
 
-    agg: dict[tuple[str, str], tuple[int, int]] = {}
+    agg: dict[tuple[str, str], Sequence[int]] = {}
     n_tokens: dict[str, int] = {}
     for doc, text in zip(docs, cleaned, strict=True):
         counter = _fast_counter(dic, doc["language"])
