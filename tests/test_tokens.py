@@ -66,6 +66,9 @@ CASES = [
     ("en", "we're", ["we", "'re"]),
     ("en", "they've", ["they", "'ve"]),
     ("en", "the U.S. and Mr. Biden", ["the", "U.S.", "and", "Mr.", "Biden"]),
+    # "No" must stay text in the YAML list (a bare No is read as a boolean)
+    ("en", "Resolution No. 2231", ["Resolution", "No.", "2231"]),
+    ("en", "True or False.", ["True", "or", "False", "."]),
     ("en", "1,000.5 km", ["1,000.5", "km"]),
     ("en", "2.5%", ["2.5%"]),
     ("en", "Indo-Pacific", ["Indo-Pacific"]),

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-TOKENISER_VERSION = "1.0"
+TOKENISER_VERSION = "1.1"
 """Bumped whenever a tokenisation rule changes (travels into derived data)."""
 
 APOSTROPHES = "'\u2019\u02bc\u2018`\u00b4"
@@ -65,7 +65,12 @@ def _load_abbreviations() -> dict[str, list[str]]:
 
     with open(config.ABBREVIATIONS_FILE, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    return {lang: [str(a) for a in data[lang]] for lang in config.LANGUAGES}
+    for lang in config.LANGUAGES:
+        # YAML reads a bare No, Yes, On or Off as a boolean: such entries must be quoted
+        wrong = [a for a in data[lang] if not isinstance(a, str)]
+        if wrong:
+            raise ValueError(f"{config.ABBREVIATIONS_FILE}: {lang}: not text: {wrong!r} (quote them)")
+    return {lang: list(data[lang]) for lang in config.LANGUAGES}
 
 
 @functools.cache
