@@ -162,16 +162,17 @@ def test_txt_language_is_detected_or_given(tmp_path):
 
 def test_bad_records_raise_with_their_place_or_are_skipped(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text(
-        '{"id": "a", "text": "Paix."}\n{"text": "sans id"}\nnot json\n{"id": "d", "text": "Fin."}\n',
-        encoding="utf-8",
+    path.write_bytes(
+        b'{"id": "a", "text": "Paix."}\n{"text": "sans id"}\nnot json\n{"id": "d", "text": "Fin."}\n'
+        b'{"id": "e", "text": "Latin-1 \xe9t\xe9"}\n'
     )
     with pytest.raises(ValueError, match="bad.jsonl, line 2: no 'id'"):
         list(stream.iter_documents(path))
     problems: list[str] = []
     kept = [d["doc_id"] for d in stream.iter_documents(path, on_error="skip", problems=problems)]
     assert kept == ["a", "d"]
-    assert len(problems) == 2 and "line 3: invalid JSON" in problems[1]
+    assert len(problems) == 3 and "line 3: invalid JSON" in problems[1]
+    assert "line 5: not UTF-8" in problems[2]
 
 
 def test_duplicate_ids_are_refused(tmp_path):

@@ -260,7 +260,7 @@ def _stage_times(source: Path, dictionary_path: Path, chunk_docs: int) -> dict[s
         counters = [stream._fast_counter(dic, d["language"]) for d in chunk]
         keys = [c.keys(t) for c, t in zip(counters, cleaned, strict=True)]
         t5 = clock()
-        _ = [c.resolve(k) for c, k in zip(counters, keys, strict=True)]
+        _ = [c.tally(k) for c, k in zip(counters, keys, strict=True)]
         t6 = clock()
         stream.process_chunk(chunk, dictionary_path, method="fast")
         t7 = clock()
@@ -508,6 +508,7 @@ def run_bench(
             "memory": "resource.getrusage ru_maxrss: count_corpus process (RUSAGE_SELF) and its "
             "largest worker (RUSAGE_CHILDREN), each run in a fresh process",
             "cpu": _cpu_name(),
+            "tokeniser": stream.tokeniser_engine(),
             "load_average": (round(load_start, 2), round(os.getloadavg()[0], 2)),
         }
     )
@@ -585,6 +586,8 @@ def _footer(df: pd.DataFrame) -> list[str]:
             f"({a.get('cpu')}); chunks of {a.get('chunk_docs')} documents."
         )
         lines.append(f"Peak memory: {a.get('memory')}.")
+        if "tokeniser" in a:
+            lines.append(f"Fast-path tokeniser: {a['tokeniser']} (analysis.stream.tokeniser_engine()).")
         if "load_average" in a:
             start, end = a["load_average"]
             lines.append(

@@ -185,13 +185,16 @@ def _iter_txt(folder: Path) -> Iterator[_Raw]:
 
 def _iter_jsonl(path: Path) -> Iterator[_Raw]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
+    with opener(path, "rb") as fh:  # bytes: json decodes each line itself (faster than text mode)
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             where = f"{path.name}, line {lineno}"
             try:
-                record = json.loads(line)
+                record = json.loads(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield where, ValueError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
+                continue
             except json.JSONDecodeError as exc:
                 yield where, ValueError(f"{where}: invalid JSON ({exc.msg})")
                 continue
@@ -840,9 +843,20 @@ def _write_atomic_text(text: str, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _write_part(output_dir: Path, index: int, tables: dict[str, pd.DataFrame]) -> None:
+def _write_part(output_dir: Path, index: int, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
     for name in (DOCUMENT_TABLE, COUNTS_TABLE):
         _write_atomic_parquet(tables[name], output_dir / name / _part_name(index))
+    return {
+        "n_bytes": int(tables[DOCUMENT_TABLE]["n_bytes"].sum()),
+        "n_count_rows": len(tables[COUNTS_TABLE]),
+    }
+
+
+def _process_and_write(
+    work: Callable, chunk: list[dict[str, Any]], output_dir: str, index: int
+) -> dict[str, int]:
+    """Worker side of ``--jobs N``: process a chunk and write its part (no tables sent back)."""
+    return _write_part(Path(output_dir), index, work(chunk))
 
 
 def _part_files(folder: Path) -> list[Path]:
@@ -963,14 +977,18 @@ class _Tracker:
         self.max_in_flight_chunks = max(self.max_in_flight_chunks, self.in_flight_chunks)
 
     def done(self, index: int, n_docs: int, tables: dict[str, pd.DataFrame]) -> None:
-        _write_part(self.output_dir, index, tables)
+        """Write the part of a chunk whose tables came back to this process."""
+        self.written(n_docs, _write_part(self.output_dir, index, tables))
+
+    def written(self, n_docs: int, summary: dict[str, int]) -> None:
+        """Account for a part on disk (``summary`` from :func:`_write_part`)."""
+        n_bytes = summary["n_bytes"]
         self.in_flight_docs -= n_docs
         self.in_flight_chunks -= 1
-        n_bytes = int(tables[DOCUMENT_TABLE]["n_bytes"].sum())
         self.n_parts += 1
         self.n_docs += n_docs
         self.n_bytes += n_bytes
-        self.n_count_rows += len(tables[COUNTS_TABLE])
+        self.n_count_rows += summary["n_count_rows"]
         self.progress.update(
             documents=n_docs,
             n_bytes=n_bytes,
@@ -989,8 +1007,15 @@ def _run_processes(
     chunks: Iterator[list[dict]], work: Callable, tracker: _Tracker, jobs: int, max_in_flight: int
 ) -> None:
     import pandas  # noqa: F401  (forked workers inherit what is already imported)
+    import pyarrow.parquet  # noqa: F401  (workers write their parts)
 
     from analysis import clean, lookup, tokens  # noqa: F401
+
+    work_args = getattr(work, "keywords", {})
+    if "dictionary_path" in work_args:  # and the loaded dictionary, with its counters
+        dic = load_dictionary(work_args["dictionary_path"])
+        for language in config.LANGUAGES:
+            _fast_counter(dic, language)
 
     pending: dict[cf.Future, tuple[int, int]] = {}
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -999,7 +1024,8 @@ def _run_processes(
                 while len(pending) >= max_in_flight:
                     _collect(pending, tracker, cf.FIRST_COMPLETED)
                 tracker.submitted(chunk)
-                pending[pool.submit(work, chunk)] = (index, len(chunk))
+                future = pool.submit(_process_and_write, work, chunk, str(tracker.output_dir), index)
+                pending[future] = (index, len(chunk))
                 del chunk
             while pending:
                 _collect(pending, tracker, cf.FIRST_COMPLETED)
@@ -1014,10 +1040,10 @@ def _collect(pending: dict[cf.Future, tuple[int, int]], tracker: _Tracker, when:
     for future in sorted(done, key=lambda f: pending[f][0]):
         index, n_docs = pending.pop(future)
         try:
-            tables = future.result()
+            summary = future.result()
         except Exception as exc:
             raise RuntimeError(f"chunk {index} failed: {exc}") from exc
-        tracker.done(index, n_docs, tables)
+        tracker.written(n_docs, summary)
 
 
 def _run_dask(
