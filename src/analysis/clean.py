@@ -267,6 +267,9 @@ _TYPO_MAP = {chr(k): v for k, v in _TYPO.items() if chr(k) != v}
 # one character-class regex is about ten times faster than str.translate with a dict table
 _TYPO_RX = re.compile("[" + re.escape("".join(_TYPO_MAP)) + "]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# both in one scan: the distinct characters found are then replaced with str.replace
+# (no replacement contains a character of either set, so the order does not matter)
+_TYPO_OR_CONTROL = re.compile(_TYPO_RX.pattern[:-1] + _CONTROL_CHARS.pattern[1:])
 
 
 _FR_SPACED = re.compile(r"[;:!?]")
@@ -304,9 +307,8 @@ def _step_typography(text: str, language: str) -> Change:
     # each substitution is skipped when its text cannot occur (plain ``in`` tests are cheap);
     # tests/test_clean.py checks the result against the plain regex substitutions
     before = text
-    if _TYPO_RX.search(text):
-        text = _TYPO_RX.sub(lambda m: _TYPO_MAP[m.group()], text)
-    text = _CONTROL_CHARS.sub("", text)
+    for char in set(_TYPO_OR_CONTROL.findall(text)):
+        text = text.replace(char, _TYPO_MAP.get(char, ""))
     if "«" in text:  # same as re.sub(r"«\s*", "« ", text)
         parts = text.split("«")
         text = "« ".join([parts[0], *(p.lstrip() for p in parts[1:])])
