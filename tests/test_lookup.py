@@ -25,9 +25,11 @@ from hypothesis import strategies as st
 from analysis import config
 from analysis.dictionary import compile_pattern, dictionary
 from analysis.lookup import (
+    COUNT_COLUMNS,
     Lookup,
     _fast_matches,
     _naive_matches,
+    counts_table,
     kwic,
     kwic_text,
     tokens_lookup,
@@ -599,3 +601,42 @@ def test_shipped_instrument_known_false_positives_stay_out(shared_manifest, seed
     for theme_id in ("ukraine", "indo_pacific", "korea", "china_seas", "arctic", "africa_sahel",
                      "middle_east", "americas_haiti", "interference"):  # fmt: skip
         assert seed[theme_id] >= 1, theme_id
+
+
+# --------------------------------------------------------------- counts_table vs its definition
+def _counts_rows(agg, dic, doc_ids, n_tokens):
+    """The counts table written row by row from its definition (the test's oracle)."""
+    nan = float("nan")
+    rows = []
+    for doc_id in doc_ids:
+        root_total = sum(agg.get((doc_id, t.id), (0, 0))[0] for t in dic.themes if t.parent is None)
+        n = n_tokens.get(doc_id, 0)
+        for t in dic.themes:
+            count, covered = agg.get((doc_id, t.id), (0, 0))
+            rows.append(
+                (
+                    doc_id, t.id, t.parent, t.parent is None, t.labels["fr"], t.labels["en"],
+                    count, covered, n, 1000.0 * count / n if n else nan,
+                    count / root_total if root_total else nan,
+                )
+            )  # fmt: skip
+    table = pd.DataFrame(rows, columns=COUNT_COLUMNS)
+    return table.astype({"count": "int64", "matched_tokens": "int64", "tokens": "int64",
+                         "per_1000": "float64", "share": "float64"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("agg", "doc_ids", "n_tokens"),
+    [
+        ({}, [], {}),
+        ({("a", "ukraine"): (2, 3), ("a", "korea"): (1, 1)}, ["a", "b"], {"a": 40, "b": 0}),
+        ({("a", "ukraine"): (2, 2)}, ["a", "a"], {"a": 7}),  # a repeated id gets its counts twice
+        ({("zz", "ukraine"): (5, 5), ("a", "no-such-theme"): (1, 1)}, ["a"], {"a": 3}),  # ignored
+    ],
+    ids=["empty", "zeros-and-no-tokens", "repeated-id", "unknown-keys"],
+)
+def test_counts_table_equals_its_row_by_row_definition(agg, doc_ids, n_tokens):
+    dic = dictionary(config.DEFAULT_DICTIONARY)
+    pd.testing.assert_frame_equal(
+        counts_table(agg, dic, doc_ids, n_tokens), _counts_rows(agg, dic, doc_ids, n_tokens)
+    )

@@ -318,6 +318,15 @@ def test_memory_stays_bounded(tmp_path, jobs):
     assert manifest["max_in_flight_docs"] <= in_flight * chunk_docs
 
 
+def test_a_killed_writer_leaves_no_debris_after_the_next_run(docs, tmp_path):
+    out = tmp_path / "out"
+    for name in ("documents", "counts"):  # what a worker killed while writing leaves
+        (out / name).mkdir(parents=True)
+        (out / name / ".part-00002.parquet.4242.tmp").write_bytes(b"half")
+    stream.count_corpus(docs, out, jobs=2, chunk_docs=3, progress=False)
+    assert not list(out.rglob("*.tmp"))
+
+
 def test_rerun_replaces_parts_and_removes_stale_ones(docs, tmp_path):
     src = write_jsonl(tmp_path / "c.jsonl", docs)
     out = tmp_path / "out"
@@ -538,9 +547,13 @@ def _c_surfaces(text: str, language: str) -> list[str]:
 needs_c = pytest.mark.skipif(stream._fastkeys is None, reason="C extension not built")
 
 
-def test_c_extension_is_built():
-    """`pip install -e .` (make setup) compiles it; without it counting is correct but slow."""
-    assert stream.tokeniser_engine() == "C extension", "run `make setup` (needs a C compiler)"
+def test_c_extension_is_built_and_agrees_with_the_tokeniser():
+    """`pip install -e .` (make setup) compiles it; without it counting is correct but slower."""
+    from analysis.tokens import french_elision_rules
+
+    assert stream._fastkeys is not None, "run `make setup` (needs a C compiler)"
+    assert french_elision_rules() == (stream._fastkeys.WHOLE, stream._fastkeys.ELIDED)
+    assert stream.tokeniser_engine() == "C extension"
 
 
 @needs_c
@@ -558,8 +571,10 @@ def test_c_tokens_equal_the_regex(parts, language):
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_c_tokens_equal_the_regex_on_elisions_and_whole_words(language):
     """Every elided form and "whole" word start, in several cases, before each apostrophe."""
-    starts = ["aujourd", "presqu", "quelqu", "prud", "entr", "jusqu", "lorsqu", "puisqu", "quoiqu", "qu"]
-    starts += [*"ldjmnstcx", "preſqu", "ſ", "İ", "quelqu\u02bc", "xqu", "lX"]
+    from analysis.tokens import french_elision_rules
+
+    whole, elided = french_elision_rules()
+    starts = [*whole, *elided, "x", "preſqu", "ſ", "İ", "quelqu\u02bc", "xqu", "lX"]
     ends = ["hui", "île", "ile", "un", "unes", "homme", "ouvert", "Ukraine", "", " ", "-x", "1", "'a"]
     text = " ".join(
         f"{v}{ap}{end}"

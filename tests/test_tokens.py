@@ -188,3 +188,17 @@ def test_stopword_lists_are_shipped_files():
     assert {"le", "la", "les", "de"} <= stopwords("fr")
     assert {"the", "and", "of"} <= stopwords("en")
     assert "security" not in stopwords("en")
+
+
+def test_abbreviation_list_must_be_words_of_text(tmp_path, monkeypatch):
+    from analysis import config
+    from analysis.tokens import _load_abbreviations
+
+    bad = tmp_path / "abbreviations.yaml"
+    monkeypatch.setattr(config, "ABBREVIATIONS_FILE", bad)
+    bad.write_text("fr: [M, sous-dir]\nen: [Mr]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="fr: not a word: \\['sous-dir'\\]"):
+        _load_abbreviations()
+    bad.write_text("fr: [M]\nen: [Mr, No]\n", encoding="utf-8")  # a bare No is a boolean
+    with pytest.raises(ValueError, match="en: not text: \\[False\\]"):
+        _load_abbreviations()

@@ -30,6 +30,10 @@
  *     token; a run that may start a "whole" word (aujourd'hui...) goes to the regex;
  *     any other run is a `word` token.
  *
+ * The plain-word rule needs every listed abbreviation to be made of word characters
+ * (analysis.tokens checks it when it loads them). On an error, `out` may have been
+ * extended with the keys of the tokens before it. `cache` must not override __getitem__.
+ *
  * Every other position (digits, apostrophes, abbreviations...) is handed to the regex
  * itself: match(paragraph, position). The result is therefore the regex's by
  * construction; tests/test_stream.py checks it against findall on adversarial text.
@@ -57,29 +61,28 @@ is_hyphen(Py_UCS4 ch)
     return ch == '-' || ch == 0x2010 || ch == 0x2011;
 }
 
-/* End of the regex's match at `pos`, or -1 when it does not match there (then -2 on error). */
-static Py_ssize_t
-delegate(PyObject *match, PyObject *text, Py_ssize_t pos)
+/* End of the regex's match at `pos` in *end, or -1 when it does not match there.
+ * Returns -1 with an exception set on error, 0 otherwise. */
+static int
+delegate(PyObject *match, PyObject *text, Py_ssize_t pos, Py_ssize_t *end)
 {
     PyObject *m = PyObject_CallFunction(match, "On", text, pos);
     if (m == NULL) {
-        return -2;
+        return -1;
     }
     if (m == Py_None) {
         Py_DECREF(m);
+        *end = -1;
+        return 0;
+    }
+    PyObject *e = PyObject_CallMethod(m, "end", NULL);
+    Py_DECREF(m);
+    if (e == NULL) {
         return -1;
     }
-    PyObject *end = PyObject_CallMethod(m, "end", NULL);
-    Py_DECREF(m);
-    if (end == NULL) {
-        return -2;
-    }
-    Py_ssize_t e = PyLong_AsSsize_t(end);
-    Py_DECREF(end);
-    if (e == -1 && PyErr_Occurred()) {
-        return -2;
-    }
-    return e;
+    *end = PyLong_AsSsize_t(e);
+    Py_DECREF(e);
+    return (*end == -1 && PyErr_Occurred()) ? -1 : 0;
 }
 
 static int
@@ -117,12 +120,15 @@ append_key(PyObject *out, PyObject *cache, PyObject *text, Py_ssize_t start, Py_
  * entr'...: left to the regex), 1 when it is an elided form (l', qu', jusqu'...: an
  * elision token when a word character follows the apostrophe), 0 otherwise (a plain
  * word; the apostrophe is punctuation). */
+/* Copies of analysis.tokens._WHOLE_FR (the part before the apostrophe) and _ELISIONS_FR;
+ * exported as WHOLE and ELIDED: analysis.stream uses this module only when they agree. */
+static const char *whole[] = {"aujourd", "presqu", "quelqu", "prud", "entr", NULL};
+static const char *elided[] = {"jusqu", "lorsqu", "puisqu", "quoiqu", "qu", "l", "d",
+                               "j",     "m",      "n",      "s",      "t",  "c", NULL};
+
 static int
 elision_rule(int kind, const void *data, Py_ssize_t p, Py_ssize_t r)
 {
-    static const char *whole[] = {"aujourd", "presqu", "quelqu", "prud", "entr", NULL};
-    static const char *elided[] = {"jusqu", "lorsqu", "puisqu", "quoiqu", "qu", "l", "d", "j", "m",
-                                   "n",     "s",      "t",      "c",      NULL};
     char low[8];
     Py_ssize_t len = r - p;
     if (len > 7) {
@@ -214,8 +220,7 @@ keys_extend(PyObject *self, PyObject *args)
             end = p + 1;
         }
         if (end < 0) {
-            end = delegate(match, text, p);
-            if (end == -2) {
+            if (delegate(match, text, p, &end) < 0) {
                 return NULL;
             }
             if (end <= p) { /* no token starts here (or an empty match): findall moves on */
@@ -245,8 +250,42 @@ static struct PyModuleDef module = {
     "The tokeniser's common case in C (see analysis.stream).", -1, methods,
 };
 
+static PyObject *
+as_tuple(const char **words)
+{
+    Py_ssize_t n = 0;
+    while (words[n]) {
+        n++;
+    }
+    PyObject *t = PyTuple_New(n);
+    for (Py_ssize_t i = 0; t != NULL && i < n; i++) {
+        PyObject *w = PyUnicode_FromString(words[i]);
+        if (w == NULL) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, w);
+    }
+    return t;
+}
+
 PyMODINIT_FUNC
 PyInit__fastkeys(void)
 {
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) {
+        return NULL;
+    }
+    const char *names[] = {"WHOLE", "ELIDED"};
+    const char **lists[] = {whole, elided};
+    for (int i = 0; i < 2; i++) {
+        PyObject *t = as_tuple(lists[i]);
+        int rc = t == NULL ? -1 : PyModule_AddObjectRef(m, names[i], t);
+        Py_XDECREF(t);
+        if (rc < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
+    }
+    return m;
 }

@@ -583,17 +583,24 @@ def counts_table(
     import numpy as np
     import pandas as pd
 
+    if not doc_ids:
+        empty = pd.DataFrame([], columns=COUNT_COLUMNS)
+        numeric = {"count": "int64", "matched_tokens": "int64", "tokens": "int64"}
+        return empty.astype({**numeric, "per_1000": "float64", "share": "float64"})
     themes = dictionary.themes
     n_themes, n_docs = len(themes), len(doc_ids)
     theme_index = {t.id: j for j, t in enumerate(themes)}
-    doc_index = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    rows_of: dict[str, list[int]] = {}
+    for i, doc_id in enumerate(doc_ids):
+        rows_of.setdefault(doc_id, []).append(i)
     count = np.zeros((n_docs, n_themes), dtype="int64")
     covered = np.zeros((n_docs, n_themes), dtype="int64")
     for (doc_id, tid), (c, m) in agg.items():
-        i, j = doc_index.get(doc_id), theme_index.get(tid)
-        if i is not None and j is not None:
-            count[i, j] = c
-            covered[i, j] = m
+        j = theme_index.get(tid)
+        if j is not None:
+            for i in rows_of.get(doc_id, ()):
+                count[i, j] = c
+                covered[i, j] = m
     tokens = np.array([int(n_tokens.get(doc_id, 0)) for doc_id in doc_ids], dtype="int64")
     roots = [j for j, t in enumerate(themes) if t.parent is None]
     root_total = count[:, roots].sum(axis=1)
