@@ -100,8 +100,9 @@ def tokeniser_engine() -> str:
 STREAM_VERSION = "1.0"
 """Layout version of the output folder (travels into ``_manifest.json``)."""
 
-DEFAULT_CHUNK_DOCS = 256
-"""Documents per chunk (one Parquet part per chunk)."""
+DEFAULT_CHUNK_DOCS = 512
+"""Documents per chunk (one Parquet part per chunk). Per-chunk costs (tables, Parquet files)
+made chunks of 256 statement-sized documents about 7 % slower than 512 in ``make bench``."""
 
 DEFAULT_CHUNK_BYTES = 4_000_000
 """UTF-8 bytes of text per chunk (a chunk closes at whichever limit comes first)."""
