@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -128,3 +129,17 @@ def test_format_bench_verdicts_from_numbers():
     text = bench.format_bench(pd.DataFrame(rows))
     assert "0.333 of the baseline -> met" in text
     assert "1.70x -> NOT met" in text
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux /proc needed")
+def test_peak_memory_of_a_run_excludes_the_process_that_launched_it():
+    """ru_maxrss of a child carries the launcher's peak across exec on Linux; VmHWM does not."""
+    import subprocess
+    import sys
+
+    ballast = bytearray(300 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(range(0, len(ballast), 4096))  # touch every page
+    code = "from analysis.bench import _peak_rss_mb; print(_peak_rss_mb())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(out.stdout) < 200  # a bare interpreter with analysis.bench: tens of MB
+    del ballast
