@@ -611,3 +611,57 @@ def test_c_keys_equal_the_regex_keys_on_the_seed(language):
         assert native == counter.keys(text)
     finally:
         counter.native = True
+
+
+# --------------------------------------- the fast counter against tokens_lookup, any dictionary
+# A tiny vocabulary makes phrases, globs, exclusions and subthemes overlap often.
+_FUZZ_PATTERNS = ["a", "b", "c", "é", "e", "a b", "b c", "a b c", "b a", "a a", "a*", "*b", "b*", "a b*",
+                  "a* b", "é c", "e c", "ab", "ba", "c a b", "l'a", "a c"]  # fmt: skip
+_FUZZ_WORDS = ["a", "b", "c", "é", "e", "ab", "ba", "A", "É", "l'a", "L’a", "a-b"]
+_FUZZ_SEPARATORS = [" ", " ", " ", ", ", "\n\n", ". "]
+
+
+@st.composite
+def _fuzz_theme(draw, name: str, depth: int):
+    body = {
+        "label": {"fr": name, "en": name},
+        "description": "Synthetic.",
+        "fr": draw(st.lists(st.sampled_from(_FUZZ_PATTERNS), min_size=1, max_size=3, unique=True)),
+    }
+    if draw(st.booleans()):
+        body["exclude"] = {"fr": draw(st.lists(st.sampled_from(_FUZZ_PATTERNS), min_size=1, max_size=2))}
+    if depth == 0 and draw(st.booleans()):
+        n = draw(st.integers(1, 2))
+        body["subthemes"] = {f"{name}s{j}": draw(_fuzz_theme(f"{name}s{j}", 1)) for j in range(n)}
+    return body
+
+
+@st.composite
+def _fuzz_dictionary(draw):
+    n = draw(st.integers(1, 4))
+    return {
+        "name": "fuzz",
+        "version": "1",
+        "description": "Synthetic overlaps.",
+        "accent_sensitive": draw(st.booleans()),
+        "themes": {f"t{i}": draw(_fuzz_theme(f"t{i}", 0)) for i in range(n)},
+    }
+
+
+_FUZZ_TEXT = st.lists(
+    st.tuples(st.sampled_from(_FUZZ_WORDS), st.sampled_from(_FUZZ_SEPARATORS)), max_size=14
+).map(lambda pairs: "".join(w + s for w, s in pairs))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=_fuzz_dictionary(), texts=st.lists(_FUZZ_TEXT, min_size=1, max_size=3))
+def test_fast_counts_equal_tokens_lookup_for_any_dictionary(spec, texts):
+    try:
+        dic = dictionary(spec)
+    except ValueError:  # e.g. a pattern both included and excluded by one theme
+        return
+    docs = [{"doc_id": f"d{i}", "text": t, "language": "fr"} for i, t in enumerate(texts)]
+    lib_counts, lib_n = stream._count_library(docs, texts, dic)
+    fast_counts, fast_n = stream._count_fast(docs, texts, dic)
+    assert fast_n == lib_n
+    pd.testing.assert_frame_equal(fast_counts, lib_counts)

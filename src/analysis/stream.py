@@ -518,7 +518,8 @@ class _FastCounter:
         self.trigger: set[str] = set()  # keys that start at least one pattern
         self.simple_of: dict[str, tuple[int, ...]] = {}  # key -> its simple patterns
         self.families_of: dict[str, tuple[str, ...]] = {}  # key -> themes whose family has one
-        self.complex_of: dict[str, tuple[tuple[int, str | None], ...]] = {}  # the other patterns
+        self.complex_of: dict[str, tuple[tuple[int, str | None, int], ...]] = {}  # the other patterns
+        self.groups: dict[tuple, tuple] = {}  # resolved groups of overlapping matches
         self.parts: dict[tuple[int, int, str], bool] = {}
         self.themes = [t.id for t in dic.themes]
         self.parent_of = {t.id: t.parent for t in dic.themes}
@@ -565,9 +566,10 @@ class _FastCounter:
                     tid for tid in self.themes if not owners.isdisjoint(self.members[tid])
                 )
             if complex_:
-                # with the second part when it is a plain word: most candidates fail on it
+                # (pattern, its second word when plain, its length): most candidates fail on
+                # the second word, and a two-word phrase needs no other test
                 self.complex_of[key] = tuple(
-                    (idx, rest[0][0] if rest and not rest[0][1] else None)
+                    (idx, rest[0][0] if rest and not rest[0][1] else None, 1 + len(rest))
                     for idx in complex_
                     for rest in (self.rest[idx],)
                 )
@@ -635,9 +637,13 @@ class _FastCounter:
         last = len(keys) - 1
         for start in itertools.compress(itertools.count(), map(complex_of.__contains__, keys)):
             following = keys[start + 1] if start < last else None
-            for idx, second in complex_of[keys[start]]:  # type: ignore[index]
-                if second is not None and second != following:
-                    continue
+            for idx, second, width in complex_of[keys[start]]:  # type: ignore[index]
+                if second is not None:
+                    if second != following:
+                        continue
+                    if width == 2:  # a two-word phrase whose second word is there
+                        found.append((idx, start, start + 2))
+                        continue
                 end = self._end(idx, start, keys)
                 if end is not None:
                     found.append((idx, start, end))
@@ -649,8 +655,10 @@ class _FastCounter:
                 if key in simple_of:
                     singles[key] -= 1
                     found.extend((idx, i, i + 1) for idx in simple_of[key])  # type: ignore[index]
-            for tid, spans in self._resolve(found).items():
-                out[tid] = [len(spans), sum(b - a for a, b in spans)]
+            for tid, tally in self._resolve_groups(found):
+                counted = out.setdefault(tid, [0, 0])
+                counted[0] += tally[0]
+                counted[1] += tally[1]
         for key, n in singles.items():
             if n:
                 for tid in families_of[key]:
@@ -658,6 +666,35 @@ class _FastCounter:
                     tally[0] += n
                     tally[1] += n
         return out
+
+    def _resolve_groups(self, found: list[tuple[int, int, int]]) -> Iterator[tuple[str, tuple[int, int]]]:
+        """(theme, (count, tokens covered)) of :meth:`_resolve`, one group of overlapping matches at a time.
+
+        Every rule of :meth:`_resolve` compares matches that overlap, so groups of
+        overlapping matches (any theme, exclusions included) resolve apart, and a
+        group's result depends only on its matches' patterns and relative
+        positions: it is computed once per distinct group and cached.
+        """
+        found.sort(key=lambda m: (m[1], m[2], m[0]))
+        cache = self.groups
+        group: list[tuple[int, int, int]] = []
+        group_end = -1
+        for match in [*found, (-1, 1 << 62, 1 << 62)]:  # a sentinel closes the last group
+            if match[1] >= group_end and group:
+                origin = group[0][1]
+                key = tuple((idx, a - origin, b - origin) for idx, a, b in group)
+                result = cache.get(key)
+                if result is None:
+                    result = tuple(
+                        (tid, (len(spans), sum(b - a for a, b in spans)))
+                        for tid, spans in self._resolve(group).items()
+                    )
+                    if len(cache) < 100_000:
+                        cache[key] = result
+                yield from result
+                group = []
+            group.append(match)
+            group_end = max(group_end, match[2]) if len(group) > 1 else match[2]
 
     def resolve(self, keys: list[str | None]) -> dict[str, list[tuple[int, int]]]:
         """Theme -> counted (start, end) spans after rules 3-6 (themes with matches only)."""
