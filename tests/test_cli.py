@@ -105,6 +105,21 @@ def test_bad_date_in_manifest(tmp_path, capsys):
     assert re.search(rf"{re.escape(str(manifest.resolve()))}, line 2, date: '2024-02-30'", err), err
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"text": "sans id"}', "c.jsonl, line 1: no 'id' or 'doc_id'"),
+        ('{"id": "a", "text": "x \\ud800"}', "document 'a': lone surrogate U+D800"),
+    ],
+)
+def test_bad_corpus_record_exits_2_naming_it(tmp_path, line, message, capsys):
+    source = tmp_path / "c.jsonl"
+    source.write_text(line + "\n", encoding="utf-8")
+    assert main(["count", "--source", str(source), "--output", str(tmp_path / "out"), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and message in err, err
+
+
 def test_debug_reraises(tmp_path):
     with pytest.raises(TextError, match="file not found"):
         main(["--debug", "tokens", str(tmp_path / "nowhere.txt")])

@@ -175,6 +175,18 @@ def test_bad_records_raise_with_their_place_or_are_skipped(tmp_path):
     assert "line 5: not UTF-8" in problems[2]
 
 
+def test_a_lone_surrogate_is_refused_or_skipped_by_id(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "Paix \\ud800 ici."}\n{"id": "b", "text": "Fin."}\n', encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="document 'a': lone surrogate U\\+D800 at character 5"):
+        list(stream.iter_chunks(path))
+    problems: list[str] = []
+    kept = [d["doc_id"] for c in stream.iter_chunks(path, on_error="skip", problems=problems) for d in c]
+    assert kept == ["b"] and len(problems) == 1
+
+
 def test_duplicate_ids_are_refused(tmp_path):
     docs = [{"id": "a", "text": "Paix.", "language": "fr"}] * 2
     with pytest.raises(ValueError, match="duplicate doc_id 'a'"):

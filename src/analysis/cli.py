@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("bench", help="throughput benchmark against the NFC+lower baseline")
-    p.add_argument("--size-mb", type=float, default=20.0)
+    p.add_argument("--size-mb", type=float, default=52.0, help="synthetic corpus size (default 52)")
     p.add_argument("--repeats", type=int, default=3)
     p.set_defaults(func=cmd_bench)
     return parser
@@ -299,9 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code(exc: BaseException) -> int:
     from analysis.compare import SelectionError
     from analysis.corpus import CorpusError, TextError
+    from analysis.stream import SourceError
 
     bad_input: tuple[type[BaseException], ...] = (
-        UsageError, CorpusError, TextError, SelectionError, FileNotFoundError, IsADirectoryError,
+        UsageError, CorpusError, TextError, SelectionError, SourceError, FileNotFoundError, IsADirectoryError,
     )  # fmt: skip
     try:
         from analysis.dictionary import DictionaryError

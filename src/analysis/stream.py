@@ -117,6 +117,13 @@ _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
 
 # ---------------------------------------------------------------------- reading
+class SourceError(ValueError):
+    """A corpus source or one of its records that cannot be read as documents (bad input).
+
+    The message names the place: file and line or row, or the document id.
+    """
+
+
 def source_format(source: Any) -> str:
     """Name the kind of a corpus source: ``txt``, ``jsonl``, ``parquet`` or ``records``.
 
@@ -142,7 +149,7 @@ def source_format(source: Any) -> str:
         return "jsonl"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
-    raise ValueError(
+    raise SourceError(
         f"{path}: unknown corpus source (expected a folder of .txt files, a .jsonl or a .parquet file)"
     )
 
@@ -162,13 +169,13 @@ def _document(record: dict[str, Any], where: str, language: str | None) -> dict[
 
     doc_id = record.get("doc_id", record.get("id"))
     if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
-        raise ValueError(f"{where}: no 'id' or 'doc_id'")
+        raise SourceError(f"{where}: no 'id' or 'doc_id'")
     text = record.get("text")
     if not isinstance(text, str):
-        raise ValueError(f"{where}: 'text' must be a string, got {type(text).__name__}")
+        raise SourceError(f"{where}: 'text' must be a string, got {type(text).__name__}")
     lang = record.get("language") or language or detect_language(text)
     if lang not in config.LANGUAGES:
-        raise ValueError(f"{where}: unknown language {lang!r}; expected one of {config.LANGUAGES}")
+        raise SourceError(f"{where}: unknown language {lang!r}; expected one of {config.LANGUAGES}")
     doc: dict[str, Any] = {"doc_id": str(doc_id), "text": text, "language": lang}
     title = record.get("title")
     doc["title"] = None if title is None else str(title)
@@ -205,13 +212,13 @@ def _iter_jsonl(path: Path) -> Iterator[_Raw]:
             try:
                 record = json.loads(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                yield where, ValueError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
+                yield where, SourceError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
                 continue
             except json.JSONDecodeError as exc:
-                yield where, ValueError(f"{where}: invalid JSON ({exc.msg})")
+                yield where, SourceError(f"{where}: invalid JSON ({exc.msg})")
                 continue
             if not isinstance(record, dict):
-                yield where, ValueError(f"{where}: expected a JSON object")
+                yield where, SourceError(f"{where}: expected a JSON object")
                 continue
             yield where, record
 
@@ -222,7 +229,7 @@ def _iter_parquet(path: Path, batch_size: int) -> Iterator[_Raw]:
     pf = pq.ParquetFile(path)
     names = pf.schema_arrow.names
     if "text" not in names or not ({"id", "doc_id"} & set(names)):
-        raise ValueError(f"{path.name}: a Parquet corpus needs 'text' and 'id' or 'doc_id' columns")
+        raise SourceError(f"{path.name}: a Parquet corpus needs 'text' and 'id' or 'doc_id' columns")
     row = 0
     for batch in pf.iter_batches(batch_size=batch_size):
         for record in batch.to_pylist():
@@ -349,7 +356,20 @@ def iter_chunks(
         source, language=language, batch_size=min(chunk_docs, 64), on_error=on_error, problems=problems
     )
     for doc in docs:
-        n = len(doc["text"].encode("utf-8"))
+        try:
+            n = len(doc["text"].encode("utf-8"))
+        except UnicodeEncodeError as exc:  # a lone surrogate, from a JSON "\ud800" escape
+            text = doc["text"]
+            problem = (
+                f"document {doc['doc_id']!r}: lone surrogate U+{ord(text[exc.start]):04X} "
+                f"at character {exc.start} (not text)"
+            )
+            if on_error == "raise":
+                raise SourceError(problem) from None
+            logger.warning("skipped %s", problem)
+            if problems is not None:
+                problems.append(problem)
+            continue
         if chunk and size + n > chunk_bytes:
             yield chunk
             chunk, size = [], 0
@@ -1018,7 +1038,7 @@ class _Tracker:
     def submitted(self, chunk: list[dict[str, Any]]) -> None:
         for doc in chunk:
             if doc["doc_id"] in self.ids:
-                raise ValueError(f"duplicate doc_id {doc['doc_id']!r} in the corpus")
+                raise SourceError(f"duplicate doc_id {doc['doc_id']!r} in the corpus")
             self.ids.add(doc["doc_id"])
         self.in_flight_docs += len(chunk)
         self.in_flight_chunks += 1
