@@ -202,25 +202,27 @@ def _iter_txt(folder: Path) -> Iterator[_Raw]:
         yield str(path), {"doc_id": path.stem, "text": text, "title": title, "encoding": encoding}
 
 
+def _jsonl_record(line: bytes, where: str) -> dict[str, Any] | SourceError:
+    """One JSON Lines record, or the problem with it."""
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return SourceError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
+    except json.JSONDecodeError as exc:
+        return SourceError(f"{where}: invalid JSON ({exc.msg})")
+    if not isinstance(record, dict):
+        return SourceError(f"{where}: expected a JSON object")
+    return record
+
+
 def _iter_jsonl(path: Path) -> Iterator[_Raw]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    name = path.name
     with opener(path, "rb") as fh:  # bytes: json decodes each line itself (faster than text mode)
         for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name}, line {lineno}"
-            try:
-                record = json.loads(line.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                yield where, SourceError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
-                continue
-            except json.JSONDecodeError as exc:
-                yield where, SourceError(f"{where}: invalid JSON ({exc.msg})")
-                continue
-            if not isinstance(record, dict):
-                yield where, SourceError(f"{where}: expected a JSON object")
-                continue
-            yield where, record
+            if not line.isspace():
+                where = f"{name}, line {lineno}"
+                yield where, _jsonl_record(line, where)
 
 
 def _iter_parquet(path: Path, batch_size: int) -> Iterator[_Raw]:
@@ -235,6 +237,17 @@ def _iter_parquet(path: Path, batch_size: int) -> Iterator[_Raw]:
         for record in batch.to_pylist():
             row += 1
             yield f"{path.name}, row {row}", record
+
+
+def _raw_records(source: Any, batch_size: int) -> Iterator[_Raw]:
+    kind = source_format(source)
+    if kind == "txt":
+        return _iter_txt(Path(source))
+    if kind == "jsonl":
+        return _iter_jsonl(Path(source))
+    if kind == "parquet":
+        return _iter_parquet(Path(source), batch_size)
+    return ((f"record {i}", dict(record)) for i, record in enumerate(source))
 
 
 def iter_documents(
@@ -281,20 +294,27 @@ def iter_documents(
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-    kind = source_format(source)
-    if kind == "txt":
-        raw: Iterable[_Raw] = _iter_txt(Path(source))
-    elif kind == "jsonl":
-        raw = _iter_jsonl(Path(source))
-    elif kind == "parquet":
-        raw = _iter_parquet(Path(source), batch_size)
-    else:
-        raw = ((f"record {i}", dict(record)) for i, record in enumerate(source))
+    raw = _raw_records(source, batch_size)
+    for doc, _size in _accepted(raw, language, on_error, problems):
+        yield doc
+
+
+def _accepted(
+    raw: Iterable[_Raw], language: str | None, on_error: str, problems: list[str] | None
+) -> Iterator[tuple[dict[str, Any], int]]:
+    """Documents of raw records with their UTF-8 size; the others raise or are listed."""
     for where, record in raw:
         try:
             if isinstance(record, Exception):
                 raise record
             doc = _document(record, where, language)
+            try:
+                size = len(doc["text"].encode("utf-8"))
+            except UnicodeEncodeError as exc:  # a lone surrogate, from a JSON "\ud800" escape
+                char, at = ord(doc["text"][exc.start]), exc.start
+                raise SourceError(
+                    f"document {doc['doc_id']!r}: lone surrogate U+{char:04X} at character {at} (not text)"
+                ) from None
         except ValueError as exc:
             if on_error == "raise":
                 raise
@@ -302,7 +322,7 @@ def iter_documents(
             if problems is not None:
                 problems.append(str(exc))
             continue
-        yield doc
+        yield doc, size
 
 
 def iter_chunks(
@@ -352,24 +372,10 @@ def iter_chunks(
         raise ValueError("chunk_docs and chunk_bytes must be positive")
     chunk: list[dict[str, Any]] = []
     size = 0
-    docs = iter_documents(
-        source, language=language, batch_size=min(chunk_docs, 64), on_error=on_error, problems=problems
-    )
-    for doc in docs:
-        try:
-            n = len(doc["text"].encode("utf-8"))
-        except UnicodeEncodeError as exc:  # a lone surrogate, from a JSON "\ud800" escape
-            text = doc["text"]
-            problem = (
-                f"document {doc['doc_id']!r}: lone surrogate U+{ord(text[exc.start]):04X} "
-                f"at character {exc.start} (not text)"
-            )
-            if on_error == "raise":
-                raise SourceError(problem) from None
-            logger.warning("skipped %s", problem)
-            if problems is not None:
-                problems.append(problem)
-            continue
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    raw = _raw_records(source, min(chunk_docs, 64))
+    for doc, n in _accepted(raw, language, on_error, problems):
         if chunk and size + n > chunk_bytes:
             yield chunk
             chunk, size = [], 0
