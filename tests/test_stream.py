@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import unicodedata
@@ -185,6 +186,78 @@ def test_a_lone_surrogate_is_refused_or_skipped_by_id(tmp_path):
     problems: list[str] = []
     kept = [d["doc_id"] for c in stream.iter_chunks(path, on_error="skip", problems=problems) for d in c]
     assert kept == ["b"] and len(problems) == 1
+
+
+def test_jsonl_slices_hand_checked(tmp_path):
+    path = tmp_path / "c.jsonl"
+    lines = [b'{"id": "a", "text": "x"}\n', b"\n", b'{"id": "b", "text": "y"}\n', b" \n",
+             b'{"id": "c", "text": "' + b"z" * 60 + b'"}\n', b'{"id": "d", "text": "w"}']  # fmt: skip
+    path.write_bytes(b"".join(lines))
+    ends = list(itertools.accumulate(len(line) for line in lines))
+    # by count: two non-blank lines a slice, blank lines go with the slice they follow
+    by_count = list(stream.iter_jsonl_slices(path, chunk_docs=2))
+    assert [(s.start, s.end, s.first_line, s.n_lines) for s in by_count] == [
+        (0, ends[2], 1, 2),
+        (ends[2], ends[5], 4, 2),
+    ]
+    # by size (80 bytes): a and b (25 bytes each) fit; line c (84 bytes) is a slice of its own,
+    # starting at its own line 5 (the blank line 4 stays with the slice it follows)
+    assert [len(line) for line in lines] == [25, 1, 25, 2, 84, 24]
+    by_size = list(stream.iter_jsonl_slices(path, chunk_bytes=80))
+    assert [(s.first_line, s.n_lines) for s in by_size] == [(1, 2), (5, 1), (6, 1)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(["doc", "doc", "doc", "blank", "bad", "noid", "array"]), max_size=25),
+    chunk_docs=st.integers(1, 6),
+    chunk_bytes=st.integers(1, 200),
+)
+def test_jsonl_slices_read_back_as_the_whole_file(tmp_path_factory, kinds, chunk_docs, chunk_bytes):
+    """Slices read apart give the documents and problems of one pass over the file."""
+    text = {"doc": '{{"id": "d{i}", "text": "Paix {i}."}}', "blank": "  ", "bad": "{{oops",
+            "noid": '{{"text": "sans id {i}"}}', "array": "[{i}]"}  # fmt: skip
+    path = tmp_path_factory.mktemp("slices") / "c.jsonl"
+    path.write_text("".join(text[k].format(i=i) + "\n" for i, k in enumerate(kinds)), encoding="utf-8")
+    whole_problems: list[str] = []
+    whole = list(stream.iter_documents(path, language="fr", on_error="skip", problems=whole_problems))
+    parts, part_problems = [], []
+    for piece in stream.iter_jsonl_slices(path, chunk_docs=chunk_docs, chunk_bytes=chunk_bytes):
+        parts += stream.read_jsonl_slice(piece, language="fr", on_error="skip", problems=part_problems)
+    assert parts == whole
+    assert part_problems == whole_problems
+
+
+def test_jsonl_problems_found_by_workers_are_listed_in_order(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "La paix."}\nbad\n{"text": "sans id"}\n{"id": "b", "text": "Fin."}\n',
+        encoding="utf-8",
+    )
+    outs = [
+        stream.count_corpus(path, tmp_path / f"o{j}", jobs=j, chunk_docs=1, on_error="skip", progress=False)
+        for j in (1, 2)
+    ]
+    for out in outs:
+        manifest = stream.read_manifest(out)
+        assert manifest["n_documents"] == 2 and manifest["n_parts"] == 4
+        assert manifest["skipped"] == ["c.jsonl, line 2: invalid JSON (Expecting value)",
+                                       "c.jsonl, line 3: no 'id' or 'doc_id'"]  # fmt: skip
+        assert sorted(stream.read_counts(out)["doc_id"].unique()) == ["a", "b"]
+    assert part_bytes(outs[0]) == part_bytes(outs[1])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_jsonl_errors_found_by_workers_name_their_line(tmp_path, jobs):
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "Paix."}\n{"id": "a", "text": "Encore."}\n{"x": 1}\n', encoding="utf-8"
+    )
+    with pytest.raises(stream.SourceError, match="duplicate doc_id 'a' in the corpus"):
+        stream.count_corpus(path, tmp_path / "o", jobs=jobs, chunk_docs=1, progress=False)
+    path.write_text('{"id": "a", "text": "Paix."}\n{"id": "b", "text": "Fin."}\n{"x": 1}\n', encoding="utf-8")
+    with pytest.raises(stream.SourceError, match="c.jsonl, line 3: no 'id' or 'doc_id'"):
+        stream.count_corpus(path, tmp_path / "o", jobs=jobs, chunk_docs=1, progress=False)
 
 
 def test_duplicate_ids_are_refused(tmp_path):

@@ -22,7 +22,9 @@ Sources
   :func:`analysis.corpus.read_text` (strict encodings), in sorted file order;
 - a JSON Lines file (``.jsonl``, ``.ndjson``, ``.jsonl.gz``): one object per
   line with ``id`` or ``doc_id``, ``text``, optional ``language``, ``title``,
-  ``date`` and any other metadata;
+  ``date`` and any other metadata. :func:`count_corpus` cuts an uncompressed
+  one into slices of lines (:func:`iter_jsonl_slices`) that the workers read
+  and parse themselves, so that the reading process is no bottleneck;
 - a Parquet file with a ``text`` column, ``id`` or ``doc_id`` and metadata
   columns, read in record batches (never whole);
 - an iterable of such dicts (tests, generators).
@@ -53,6 +55,7 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -388,6 +391,107 @@ def iter_chunks(
         yield chunk
 
 
+@dataclass(frozen=True)
+class JsonlSlice:
+    """Consecutive lines of an uncompressed JSON Lines file, read by the worker that counts them.
+
+    ``start`` and ``end`` are byte offsets (``end`` excluded), ``first_line`` the
+    line number of the first line, ``n_lines`` its non-blank lines (at most that
+    many documents).
+    """
+
+    path: str
+    start: int
+    end: int
+    first_line: int
+    n_lines: int
+
+
+def iter_jsonl_slices(
+    path: str | Path, *, chunk_docs: int = DEFAULT_CHUNK_DOCS, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+) -> Iterator[JsonlSlice]:
+    """Cut an uncompressed JSON Lines file into slices of lines, without parsing them.
+
+    The chunks of :func:`count_corpus` for such a file: a slice closes at
+    ``chunk_docs`` non-blank lines, or before the line that would take it past
+    ``chunk_bytes`` bytes of lines (a longer line is a slice of its own). The
+    reading process only finds line ends; the workers read and parse their
+    slices (:func:`read_jsonl_slice`), so parsing runs on every core.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
+    >>> _ = path.write_text("".join(f'{{"id": {i}, "text": "Paix."}}\\n' for i in range(5)))
+    >>> [(s.first_line, s.n_lines) for s in iter_jsonl_slices(path, chunk_docs=2)]
+    [(1, 2), (3, 2), (5, 1)]
+    """
+    if chunk_docs < 1 or chunk_bytes < 1:
+        raise ValueError("chunk_docs and chunk_bytes must be positive")
+    name = str(path)
+    start = offset = size = n = 0
+    first = 1
+    with open(path, "rb", buffering=1 << 20) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.isspace():
+                if n and size + len(line) > chunk_bytes:
+                    yield JsonlSlice(name, start, offset, first, n)
+                    start, first, size, n = offset, lineno, 0, 0
+                size += len(line)
+                n += 1
+            offset += len(line)
+            if n >= chunk_docs:
+                yield JsonlSlice(name, start, offset, first, n)
+                start, first, size, n = offset, lineno + 1, 0, 0
+    if n:
+        yield JsonlSlice(name, start, offset, first, n)
+
+
+def read_jsonl_slice(
+    piece: JsonlSlice,
+    *,
+    language: str | None = None,
+    on_error: str = "raise",
+    problems: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The documents of a slice, as :func:`iter_documents` gives them (same checks and messages).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
+    >>> _ = path.write_text('{"id": "a", "text": "Paix."}\\n\\n{"id": "b", "text": "Fin."}\\n')
+    >>> [d["doc_id"] for d in read_jsonl_slice(next(iter_jsonl_slices(path)))]
+    ['a', 'b']
+    """
+    with open(piece.path, "rb") as fh:
+        fh.seek(piece.start)
+        data = fh.read(piece.end - piece.start)
+    name = Path(piece.path).name
+
+    def raw() -> Iterator[_Raw]:
+        for lineno, line in enumerate(data.split(b"\n"), start=piece.first_line):
+            if line and not line.isspace():
+                where = f"{name}, line {lineno}"
+                yield where, _jsonl_record(line, where)
+
+    return [doc for doc, _size in _accepted(raw(), language, on_error, problems)]
+
+
+def process_slice(
+    piece: JsonlSlice,
+    dictionary_path: str | Path,
+    *,
+    language: str | None = None,
+    on_error: str = "raise",
+    **options: Any,
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Read, clean, tokenise and count a slice: :func:`process_chunk`'s tables, and the problems."""
+    problems: list[str] = []
+    docs = read_jsonl_slice(piece, language=language, on_error=on_error, problems=problems)
+    return process_chunk(docs, dictionary_path, **options), problems
+
+
 # ------------------------------------------------------------------- processing
 @functools.lru_cache(maxsize=8)
 def _load_dictionary(path: str, mtime_ns: int, size: int) -> Dictionary:
@@ -422,7 +526,7 @@ def _documents_table(
 ):
     import pandas as pd
 
-    meta: dict[str, None] = {}
+    meta: dict[str, None] = {"doc_id": None, "language": None}  # also when no document is left
     for doc in docs:
         for key in doc:
             if key != "text":
@@ -877,7 +981,7 @@ def process_chunk(
     seen: set[str] = set()
     for doc in docs:
         if doc["doc_id"] in seen:
-            raise ValueError(f"duplicate doc_id {doc['doc_id']!r} in chunk")
+            raise SourceError(f"duplicate doc_id {doc['doc_id']!r} in chunk")
         seen.add(doc["doc_id"])
     dic = load_dictionary(dictionary_path)
     if dictionary_sha256 is not None and dic.hash != dictionary_sha256:
@@ -895,6 +999,11 @@ def process_chunk(
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     counts = counts.sort_values("doc_id", kind="stable").reset_index(drop=True)
     return {DOCUMENT_TABLE: documents, COUNTS_TABLE: counts}
+
+
+def _chunk_task(chunk: list[dict[str, Any]], **options: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """A chunk read by this process: :func:`process_chunk`'s tables (its problems were listed here)."""
+    return process_chunk(chunk, **options), []
 
 
 # ---------------------------------------------------------------------- writing
@@ -918,20 +1027,25 @@ def _write_atomic_text(text: str, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _write_part(output_dir: Path, index: int, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+def _write_part(
+    output_dir: Path, index: int, result: tuple[dict[str, pd.DataFrame], list[str]]
+) -> dict[str, Any]:
+    """Write a task's tables as part ``index``; return what the reading process accounts for."""
+    tables, problems = result
     for name in (DOCUMENT_TABLE, COUNTS_TABLE):
         _write_atomic_parquet(tables[name], output_dir / name / _part_name(index))
+    documents = tables[DOCUMENT_TABLE]
     return {
-        "n_bytes": int(tables[DOCUMENT_TABLE]["n_bytes"].sum()),
+        "ids": documents["doc_id"].tolist(),
+        "n_bytes": int(documents["n_bytes"].sum()),
         "n_count_rows": len(tables[COUNTS_TABLE]),
+        "problems": problems,
     }
 
 
-def _process_and_write(
-    work: Callable, chunk: list[dict[str, Any]], output_dir: str, index: int
-) -> dict[str, int]:
-    """Worker side of ``--jobs N``: process a chunk and write its part (no tables sent back)."""
-    return _write_part(Path(output_dir), index, work(chunk))
+def _process_and_write(work: Callable, task: Any, output_dir: str, index: int) -> dict[str, Any]:
+    """Worker side of ``--jobs N``: process a task and write its part (no tables sent back)."""
+    return _write_part(Path(output_dir), index, work(task))
 
 
 def _part_files(folder: Path) -> list[Path]:
@@ -1032,6 +1146,7 @@ class _Tracker:
         self.output_dir = output_dir
         self.progress = progress
         self.ids: set[str] = set()
+        self.problems: dict[int, list[str]] = {}  # problems found by the workers, by part
         self.in_flight_docs = 0
         self.in_flight_chunks = 0
         self.max_in_flight_docs = 0
@@ -1041,24 +1156,29 @@ class _Tracker:
         self.n_bytes = 0
         self.n_count_rows = 0
 
-    def submitted(self, chunk: list[dict[str, Any]]) -> None:
-        for doc in chunk:
-            if doc["doc_id"] in self.ids:
-                raise SourceError(f"duplicate doc_id {doc['doc_id']!r} in the corpus")
-            self.ids.add(doc["doc_id"])
-        self.in_flight_docs += len(chunk)
+    def submitted(self, task: Any) -> int:
+        """Account for a task sent out; return its documents (at most, for a slice)."""
+        n_docs = task.n_lines if isinstance(task, JsonlSlice) else len(task)
+        self.in_flight_docs += n_docs
         self.in_flight_chunks += 1
         self.max_in_flight_docs = max(self.max_in_flight_docs, self.in_flight_docs)
         self.max_in_flight_chunks = max(self.max_in_flight_chunks, self.in_flight_chunks)
+        return n_docs
 
-    def done(self, index: int, n_docs: int, tables: dict[str, pd.DataFrame]) -> None:
-        """Write the part of a chunk whose tables came back to this process."""
-        self.written(n_docs, _write_part(self.output_dir, index, tables))
+    def done(self, index: int, n_submitted: int, result: tuple[dict[str, pd.DataFrame], list[str]]) -> None:
+        """Write the part of a task whose tables came back to this process."""
+        self.written(index, n_submitted, _write_part(self.output_dir, index, result))
 
-    def written(self, n_docs: int, summary: dict[str, int]) -> None:
-        """Account for a part on disk (``summary`` from :func:`_write_part`)."""
-        n_bytes = summary["n_bytes"]
-        self.in_flight_docs -= n_docs
+    def written(self, index: int, n_submitted: int, summary: dict[str, Any]) -> None:
+        """Account for part ``index`` on disk (``summary`` from :func:`_write_part`)."""
+        for doc_id in summary["ids"]:
+            if doc_id in self.ids:
+                raise SourceError(f"duplicate doc_id {doc_id!r} in the corpus")
+            self.ids.add(doc_id)
+        if summary["problems"]:
+            self.problems[index] = summary["problems"]
+        n_docs, n_bytes = len(summary["ids"]), summary["n_bytes"]
+        self.in_flight_docs -= n_submitted
         self.in_flight_chunks -= 1
         self.n_parts += 1
         self.n_docs += n_docs
@@ -1072,14 +1192,13 @@ class _Tracker:
         )
 
 
-def _run_inline(chunks: Iterator[list[dict]], work: Callable, tracker: _Tracker) -> None:
-    for index, chunk in enumerate(chunks):
-        tracker.submitted(chunk)
-        tracker.done(index, len(chunk), work(chunk))
+def _run_inline(tasks: Iterator[Any], work: Callable, tracker: _Tracker) -> None:
+    for index, task in enumerate(tasks):
+        tracker.done(index, tracker.submitted(task), work(task))
 
 
 def _run_processes(
-    chunks: Iterator[list[dict]], work: Callable, tracker: _Tracker, jobs: int, max_in_flight: int
+    tasks: Iterator[Any], work: Callable, tracker: _Tracker, jobs: int, max_in_flight: int
 ) -> None:
     import pandas  # noqa: F401  (forked workers inherit what is already imported)
     import pyarrow.parquet  # noqa: F401  (workers write their parts)
@@ -1097,13 +1216,13 @@ def _run_processes(
     pending: dict[cf.Future, tuple[int, int]] = {}
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
         try:
-            for index, chunk in enumerate(chunks):
+            for index, task in enumerate(tasks):
                 while len(pending) >= max_in_flight:
                     _collect(pending, tracker, cf.FIRST_COMPLETED)
-                tracker.submitted(chunk)
-                future = pool.submit(_process_and_write, work, chunk, str(tracker.output_dir), index)
-                pending[future] = (index, len(chunk))
-                del chunk
+                n_docs = tracker.submitted(task)
+                future = pool.submit(_process_and_write, work, task, str(tracker.output_dir), index)
+                pending[future] = (index, n_docs)
+                del task
             while pending:
                 _collect(pending, tracker, cf.FIRST_COMPLETED)
         except BaseException:
@@ -1118,13 +1237,15 @@ def _collect(pending: dict[cf.Future, tuple[int, int]], tracker: _Tracker, when:
         index, n_docs = pending.pop(future)
         try:
             summary = future.result()
+        except SourceError:  # bad input found by a worker: the message names it
+            raise
         except Exception as exc:
             raise RuntimeError(f"chunk {index} failed: {exc}") from exc
-        tracker.written(n_docs, summary)
+        tracker.written(index, n_docs, summary)
 
 
 def _run_dask(
-    chunks: Iterator[list[dict]],
+    tasks: Iterator[Any],
     work: Callable,
     tracker: _Tracker,
     jobs: int | None,
@@ -1150,23 +1271,25 @@ def _run_dask(
     try:
         index_of: dict[Any, tuple[int, int]] = {}
 
-        def submit(index: int, chunk: list[dict]) -> Any:
-            tracker.submitted(chunk)
-            future = client.submit(work, chunk, key=f"process_chunk-{run}-{index:05d}", pure=False)
-            index_of[future.key] = (index, len(chunk))
+        def submit(index: int, task: Any) -> Any:
+            n_docs = tracker.submitted(task)
+            future = client.submit(work, task, key=f"process_chunk-{run}-{index:05d}", pure=False)
+            index_of[future.key] = (index, n_docs)
             return future
 
-        numbered = enumerate(chunks)
+        numbered = enumerate(tasks)
         first = [submit(i, c) for i, c in _take(numbered, max_in_flight)]
         queue = as_completed(first)
         for future in queue:
             index, n_docs = index_of.pop(future.key)
             try:
-                tables = future.result()
+                result = future.result()
+            except SourceError:  # bad input found by a worker: the message names it
+                raise
             except Exception as exc:
                 raise RuntimeError(f"chunk {index} failed: {exc}") from exc
             future.release()
-            tracker.done(index, n_docs, tables)
+            tracker.done(index, n_docs, result)
             for i, c in _take(numbered, 1):
                 queue.add(submit(i, c))
     finally:
@@ -1240,7 +1363,8 @@ def count_corpus(
     scheduler : str or dask.distributed.Client, optional
         Address of a Dask scheduler (its workers must see ``dictionary`` at the same path).
     chunk_docs, chunk_bytes : int
-        Chunk limits (see :func:`iter_chunks`).
+        Chunk limits (see :func:`iter_chunks`; for an uncompressed JSON Lines
+        file, lines and bytes of lines, see :func:`iter_jsonl_slices`).
     max_in_flight : int, optional
         Chunks submitted and not yet written (default ``2 * jobs``): with the
         chunk limits, this bounds memory whatever the corpus size.
@@ -1293,22 +1417,28 @@ def count_corpus(
     if manifest_path.exists():
         manifest_path.unlink()
 
-    work = functools.partial(
-        process_chunk,
-        dictionary_path=dict_path,
-        method=method,
-        keep_text=keep_text,
-        dictionary_sha256=dic.hash,
-    )
+    options = {"method": method, "keep_text": keep_text, "dictionary_sha256": dic.hash}
     skipped: list[str] = []
-    chunks = iter_chunks(
-        source,
-        chunk_docs=chunk_docs,
-        chunk_bytes=chunk_bytes,
-        language=language,
-        on_error=on_error,
-        problems=skipped,
-    )
+    kind = source_format(source)
+    tasks: Iterator[Any]
+    if kind == "jsonl" and not str(source).lower().endswith(".gz"):
+        # the workers read and parse their own slices of the file
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        tasks = iter_jsonl_slices(source, chunk_docs=chunk_docs, chunk_bytes=chunk_bytes)
+        work = functools.partial(
+            process_slice, dictionary_path=dict_path, language=language, on_error=on_error, **options
+        )
+    else:
+        tasks = iter_chunks(
+            source,
+            chunk_docs=chunk_docs,
+            chunk_bytes=chunk_bytes,
+            language=language,
+            on_error=on_error,
+            problems=skipped,
+        )
+        work = functools.partial(_chunk_task, dictionary_path=dict_path, **options)
     bar = Progress(progress)
     tracker = _Tracker(out, bar)
     started = time.perf_counter()
@@ -1324,14 +1454,16 @@ def count_corpus(
     )
     try:
         if engine == "dask":
-            _run_dask(chunks, work, tracker, jobs, bound, scheduler)
+            _run_dask(tasks, work, tracker, jobs, bound, scheduler)
         elif n_jobs == 1:
-            _run_inline(chunks, work, tracker)
+            _run_inline(tasks, work, tracker)
         else:
-            _run_processes(chunks, work, tracker, n_jobs, bound)
+            _run_processes(tasks, work, tracker, n_jobs, bound)
     finally:
         bar.close()
     seconds = time.perf_counter() - started
+    for index in sorted(tracker.problems):
+        skipped.extend(tracker.problems[index])
 
     for name in (DOCUMENT_TABLE, COUNTS_TABLE):
         for stale in _part_files(out / name):
