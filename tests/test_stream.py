@@ -231,7 +231,8 @@ def test_jsonl_slices_read_back_as_the_whole_file(tmp_path_factory, kinds, chunk
 def test_jsonl_problems_found_by_workers_are_listed_in_order(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_text(
-        '{"id": "a", "text": "La paix."}\nbad\n{"text": "sans id"}\n{"id": "b", "text": "Fin."}\n',
+        '{"id": "a", "text": "La paix.", "title": "T"}\nbad\n{"text": "sans id"}\n'
+        '{"id": "b", "text": "Fin.", "title": "U"}\n',
         encoding="utf-8",
     )
     outs = [
@@ -240,7 +241,14 @@ def test_jsonl_problems_found_by_workers_are_listed_in_order(tmp_path):
     ]
     for out in outs:
         manifest = stream.read_manifest(out)
-        assert manifest["n_documents"] == 2 and manifest["n_parts"] == 4
+        # chunks 1 and 2 hold only bad lines: no part for them
+        assert manifest["n_documents"] == 2 and manifest["parts"] == [
+            "part-00000.parquet",
+            "part-00003.parquet",
+        ]
+        assert stream.read_counts(out)["is_root"].dtype == bool
+        titled = stream.read_counts(out, table="documents", columns=["doc_id", "title"])
+        assert titled["title"].tolist() == ["T", "U"]
         assert manifest["skipped"] == ["c.jsonl, line 2: invalid JSON (Expecting value)",
                                        "c.jsonl, line 3: no 'id' or 'doc_id'"]  # fmt: skip
         assert sorted(stream.read_counts(out)["doc_id"].unique()) == ["a", "b"]
@@ -258,6 +266,14 @@ def test_jsonl_errors_found_by_workers_name_their_line(tmp_path, jobs):
     path.write_text('{"id": "a", "text": "Paix."}\n{"id": "b", "text": "Fin."}\n{"x": 1}\n', encoding="utf-8")
     with pytest.raises(stream.SourceError, match="c.jsonl, line 3: no 'id' or 'doc_id'"):
         stream.count_corpus(path, tmp_path / "o", jobs=jobs, chunk_docs=1, progress=False)
+
+
+def test_jsonl_may_start_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "Paix."}\n{"id": "b", "text": "Fin."}\n')
+    assert [d["doc_id"] for d in stream.iter_documents(path)] == ["a", "b"]
+    out = stream.count_corpus(path, tmp_path / "o", jobs=1, progress=False)
+    assert stream.read_manifest(out)["n_documents"] == 2
 
 
 def test_duplicate_ids_are_refused(tmp_path):

@@ -30,7 +30,8 @@ Sources
 - an iterable of such dicts (tests, generators).
 
 Engines only change *where* :func:`process_chunk` runs: the part files have the
-same content whatever ``jobs`` or ``engine`` (part ``k`` holds chunk ``k``).
+same content whatever ``jobs`` or ``engine`` (part ``k`` holds chunk ``k``; a chunk
+left with no document writes no part).
 
 Examples
 --------
@@ -208,7 +209,7 @@ def _iter_txt(folder: Path) -> Iterator[_Raw]:
 def _jsonl_record(line: bytes, where: str) -> dict[str, Any] | SourceError:
     """One JSON Lines record, or the problem with it."""
     try:
-        record = json.loads(line.decode("utf-8"))
+        record = json.loads(line.decode("utf-8-sig"))  # -sig: a file may start with a BOM
     except UnicodeDecodeError as exc:
         return SourceError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
     except json.JSONDecodeError as exc:
@@ -1032,9 +1033,10 @@ def _write_part(
 ) -> dict[str, Any]:
     """Write a task's tables as part ``index``; return what the reading process accounts for."""
     tables, problems = result
-    for name in (DOCUMENT_TABLE, COUNTS_TABLE):
-        _write_atomic_parquet(tables[name], output_dir / name / _part_name(index))
     documents = tables[DOCUMENT_TABLE]
+    if len(documents):  # a slice whose every line was skipped writes no part
+        for name in (DOCUMENT_TABLE, COUNTS_TABLE):
+            _write_atomic_parquet(tables[name], output_dir / name / _part_name(index))
     return {
         "ids": documents["doc_id"].tolist(),
         "n_bytes": int(documents["n_bytes"].sum()),
@@ -1151,7 +1153,7 @@ class _Tracker:
         self.in_flight_chunks = 0
         self.max_in_flight_docs = 0
         self.max_in_flight_chunks = 0
-        self.n_parts = 0
+        self.parts: list[int] = []  # indices of the parts written (none for an empty task)
         self.n_docs = 0
         self.n_bytes = 0
         self.n_count_rows = 0
@@ -1180,7 +1182,8 @@ class _Tracker:
         n_docs, n_bytes = len(summary["ids"]), summary["n_bytes"]
         self.in_flight_docs -= n_submitted
         self.in_flight_chunks -= 1
-        self.n_parts += 1
+        if n_docs:
+            self.parts.append(index)
         self.n_docs += n_docs
         self.n_bytes += n_bytes
         self.n_count_rows += summary["n_count_rows"]
@@ -1348,9 +1351,10 @@ def count_corpus(
         (see :func:`source_format`).
     output_dir : str or pathlib.Path
         Receives ``documents/part-NNNNN.parquet``, ``counts/part-NNNNN.parquet``
-        (part ``k`` = chunk ``k``, each written to a temporary file then renamed)
-        and ``_manifest.json`` (written last: a folder without it is incomplete).
-        Parts left by an earlier, longer run are removed at the end.
+        (part ``k`` = chunk ``k``, each written to a temporary file then renamed;
+        none for a chunk left with no document) and ``_manifest.json`` (written
+        last: a folder without it is incomplete; it lists the parts). Parts
+        left by an earlier run are removed at the end.
     dictionary : str, pathlib.Path or Dictionary
         Theme dictionary file (workers read it by path).
     jobs : int, optional
@@ -1361,7 +1365,9 @@ def count_corpus(
         ``dask.distributed`` client on ``scheduler``, or on a
         ``LocalCluster(n_workers=jobs or 2, threads_per_worker=1, processes=True)``.
     scheduler : str or dask.distributed.Client, optional
-        Address of a Dask scheduler (its workers must see ``dictionary`` at the same path).
+        Address of a Dask scheduler. Its workers must see ``dictionary`` at the
+        same path, and an uncompressed JSON Lines ``source`` too (they read
+        their slices of it).
     chunk_docs, chunk_bytes : int
         Chunk limits (see :func:`iter_chunks`; for an uncompressed JSON Lines
         file, lines and bytes of lines, see :func:`iter_jsonl_slices`).
@@ -1425,7 +1431,8 @@ def count_corpus(
         # the workers read and parse their own slices of the file
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-        tasks = iter_jsonl_slices(source, chunk_docs=chunk_docs, chunk_bytes=chunk_bytes)
+        # an absolute path: workers, possibly on other machines, open the file themselves
+        tasks = iter_jsonl_slices(Path(source).resolve(), chunk_docs=chunk_docs, chunk_bytes=chunk_bytes)
         work = functools.partial(
             process_slice, dictionary_path=dict_path, language=language, on_error=on_error, **options
         )
@@ -1465,9 +1472,10 @@ def count_corpus(
     for index in sorted(tracker.problems):
         skipped.extend(tracker.problems[index])
 
+    written = set(tracker.parts)
     for name in (DOCUMENT_TABLE, COUNTS_TABLE):
         for stale in _part_files(out / name):
-            if int(_PART.match(stale.name).group(1)) >= tracker.n_parts:  # type: ignore[union-attr]
+            if int(_PART.match(stale.name).group(1)) not in written:  # type: ignore[union-attr]
                 stale.unlink()
         for debris in (out / name).glob(".part-*.tmp"):  # a worker killed while writing
             debris.unlink(missing_ok=True)
@@ -1490,7 +1498,7 @@ def count_corpus(
         "chunk_docs": chunk_docs,
         "chunk_bytes": chunk_bytes,
         "max_in_flight": bound,
-        "n_parts": tracker.n_parts,
+        "n_parts": len(tracker.parts),
         "n_documents": tracker.n_docs,
         "n_bytes": tracker.n_bytes,
         "n_count_rows": tracker.n_count_rows,
@@ -1499,14 +1507,14 @@ def count_corpus(
         "max_in_flight_chunks": tracker.max_in_flight_chunks,
         "max_in_flight_docs": tracker.max_in_flight_docs,
         "seconds": round(seconds, 3),
-        "parts": [_part_name(i) for i in range(tracker.n_parts)],
+        "parts": [_part_name(i) for i in sorted(tracker.parts)],
     }
     _write_atomic_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", manifest_path)
     logger.info(
         "counted %d documents (%.1f MB) into %d parts in %.1f s (%.2f MB/s)",
         tracker.n_docs,
         tracker.n_bytes / 1e6,
-        tracker.n_parts,
+        len(tracker.parts),
         seconds,
         tracker.n_bytes / 1e6 / seconds if seconds > 0 else 0.0,
     )
