@@ -257,15 +257,15 @@ def test_jsonl_problems_found_by_workers_are_listed_in_order(tmp_path):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_jsonl_errors_found_by_workers_name_their_line(tmp_path, jobs):
-    path = tmp_path / "c.jsonl"
-    path.write_text(
-        '{"id": "a", "text": "Paix."}\n{"id": "a", "text": "Encore."}\n{"x": 1}\n', encoding="utf-8"
-    )
+    # one bad record a file: in parallel, the first one found stops the run
+    path = tmp_path / "dup.jsonl"
+    path.write_text('{"id": "a", "text": "Paix."}\n{"id": "a", "text": "Encore."}\n', encoding="utf-8")
     with pytest.raises(stream.SourceError, match="duplicate doc_id 'a' in the corpus"):
-        stream.count_corpus(path, tmp_path / "o", jobs=jobs, chunk_docs=1, progress=False)
+        stream.count_corpus(path, tmp_path / "o1", jobs=jobs, chunk_docs=1, progress=False)
+    path = tmp_path / "c.jsonl"
     path.write_text('{"id": "a", "text": "Paix."}\n{"id": "b", "text": "Fin."}\n{"x": 1}\n', encoding="utf-8")
     with pytest.raises(stream.SourceError, match="c.jsonl, line 3: no 'id' or 'doc_id'"):
-        stream.count_corpus(path, tmp_path / "o", jobs=jobs, chunk_docs=1, progress=False)
+        stream.count_corpus(path, tmp_path / "o2", jobs=jobs, chunk_docs=1, progress=False)
 
 
 def test_jsonl_may_start_with_a_byte_order_mark(tmp_path):
