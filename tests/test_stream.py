@@ -268,6 +268,15 @@ def test_jsonl_errors_found_by_workers_name_their_line(tmp_path, jobs):
         stream.count_corpus(path, tmp_path / "o2", jobs=jobs, chunk_docs=1, progress=False)
 
 
+def test_parallel_run_reports_the_first_bad_record_of_the_file(tmp_path):
+    """Line 1 (slow to parse, then invalid) fails after line 2: line 1 is still the one named."""
+    path = tmp_path / "c.jsonl"
+    slow_and_bad = '{"id": "a", "text": "' + "paix " * 4_000_000 + '"'  # no closing brace
+    path.write_text(slow_and_bad + '\n{"text": "sans id"}\n', encoding="utf-8")
+    with pytest.raises(stream.SourceError, match="c.jsonl, line 1: invalid JSON"):
+        stream.count_corpus(path, tmp_path / "o", jobs=2, chunk_docs=1, progress=False)
+
+
 def test_jsonl_may_start_with_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "Paix."}\n{"id": "b", "text": "Fin."}\n')

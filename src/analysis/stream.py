@@ -58,7 +58,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from analysis import __version__, config
 
@@ -1240,11 +1240,27 @@ def _collect(pending: dict[cf.Future, tuple[int, int]], tracker: _Tracker, when:
         index, n_docs = pending.pop(future)
         try:
             summary = future.result()
-        except SourceError:  # bad input found by a worker: the message names it
-            raise
+        except SourceError as exc:  # bad input found by a worker: the message names it
+            _raise_first(exc, sorted((i, f.result) for f, (i, _) in pending.items() if i < index))
         except Exception as exc:
             raise RuntimeError(f"chunk {index} failed: {exc}") from exc
         tracker.written(index, n_docs, summary)
+
+
+def _raise_first(exc: SourceError, earlier: list[tuple[int, Callable[[], Any]]]) -> NoReturn:
+    """Raise the bad input of the earliest chunk: ``exc``, unless a chunk before it has one too.
+
+    Workers finish in any order; waiting for the chunks before the failed one
+    makes the error of a run the first in the source, as in one process.
+    """
+    for _index, result in earlier:
+        try:
+            result()
+        except SourceError as first:
+            raise first from None
+        except Exception:  # another failure: the bad input is still the news
+            continue
+    raise exc
 
 
 def _run_dask(
@@ -1282,19 +1298,22 @@ def _run_dask(
 
         numbered = enumerate(tasks)
         first = [submit(i, c) for i, c in _take(numbered, max_in_flight)]
+        live = {index_of[f.key][0]: f for f in first}
         queue = as_completed(first)
         for future in queue:
             index, n_docs = index_of.pop(future.key)
+            live.pop(index, None)
             try:
                 result = future.result()
-            except SourceError:  # bad input found by a worker: the message names it
-                raise
+            except SourceError as exc:  # bad input found by a worker: the message names it
+                _raise_first(exc, sorted((i, f.result) for i, f in live.items() if i < index))
             except Exception as exc:
                 raise RuntimeError(f"chunk {index} failed: {exc}") from exc
             future.release()
             tracker.done(index, n_docs, result)
             for i, c in _take(numbered, 1):
-                queue.add(submit(i, c))
+                live[i] = submit(i, c)
+                queue.add(live[i])
     finally:
         if own_client:
             client.close()
