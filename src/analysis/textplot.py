@@ -1114,31 +1114,25 @@ def textplot_theme_timeline(
                 zorder=2,
                 label=wrap_label(name, 40, max_lines=1),
             )
+            # the focus statement: an orange diamond in its own panel, a star of the theme's colour
+            # on a shared axes
+            marker, size, focus_colour = ("D", 42, FOCUS_COLOUR) if panels else ("*", 110, colour)
             if panels:
                 target.set_title(wrap_label(name, 70, max_lines=1), fontsize=9, fontweight="normal")
-                target.scatter(
-                    foc["date"],
-                    foc["per_1000"],
-                    marker="D",
-                    s=42,
-                    color=FOCUS_COLOUR,
-                    edgecolors="black",
-                    linewidths=0.6,
-                    zorder=4,
-                )
+            target.scatter(
+                foc["date"],
+                foc["per_1000"],
+                marker=marker,
+                s=size,
+                color=focus_colour,
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=4,
+            )
+            if panels:
                 for date in foc["date"]:
                     target.axvline(date, color=FOCUS_COLOUR, linewidth=0.8, linestyle=":", zorder=1)
             else:
-                target.scatter(
-                    foc["date"],
-                    foc["per_1000"],
-                    marker="*",
-                    s=110,
-                    color=colour,
-                    edgecolors="black",
-                    linewidths=0.6,
-                    zorder=4,
-                )
                 handles.append(
                     Line2D(
                         [],
