@@ -736,30 +736,16 @@ class _FastCounter:
             if key is not None:
                 self._candidates(key)
 
-    def matches(self, keys: list[str | None]) -> list[tuple[int, int, int]]:
-        """(pattern index, start, end) of every raw match (rules 1-2)."""
-        self._learn(keys)
-        first = self.first
-        found = []
-        for start in itertools.compress(itertools.count(), map(self.trigger.__contains__, keys)):
-            candidates = first.get(keys[start])
-            if candidates is None:  # the cache is full: computed again
-                candidates = self._candidates(keys[start])  # type: ignore[arg-type]
-            for idx in candidates:
-                end = self._end(idx, start, keys)
-                if end is not None:
-                    found.append((idx, start, end))
-        return found
-
     def tally(self, keys: list[str | None]) -> dict[str, list[int]]:
         """Theme -> [counted matches, tokens they cover], themes with matches only.
 
-        Same result as :meth:`resolve`, without spans for most matches. A
-        one-token match of a pattern that no theme excludes, at a position that
-        no longer match and no exclusion touches, is subject to one rule only:
-        each token once per theme family. Those are counted per distinct key (a
-        ``Counter`` over the keys); the other matches go through :meth:`resolve`'s
-        rules. The two parts cover disjoint positions.
+        The counts of :func:`analysis.lookup.tokens_lookup` (``overlap="longest"``),
+        without spans for most matches. A one-token match of a pattern that no
+        theme excludes, at a position that no longer match and no exclusion
+        touches, is subject to one rule only: each token once per theme family.
+        Those are counted per distinct key (a ``Counter`` over the keys); the
+        other matches go through the rules of :meth:`_resolve`. The two parts
+        cover disjoint positions.
         """
         self._learn(keys)
         simple_of, families_of, complex_of = self.simple_of, self.families_of, self.complex_of
@@ -827,11 +813,8 @@ class _FastCounter:
             group.append(match)
             group_end = max(group_end, match[2]) if len(group) > 1 else match[2]
 
-    def resolve(self, keys: list[str | None]) -> dict[str, list[tuple[int, int]]]:
-        """Theme -> counted (start, end) spans after rules 3-6 (themes with matches only)."""
-        return self._resolve(self.matches(keys))
-
     def _resolve(self, found: list[tuple[int, int, int]]) -> dict[str, list[tuple[int, int]]]:
+        """Theme -> counted (start, end) spans of raw matches after rules 3-6 (themes with matches only)."""
         include: dict[str, set[tuple[int, int]]] = {}
         exclude: dict[str, list[tuple[int, int]]] = {}
         for idx, start, end in found:
