@@ -643,14 +643,21 @@ _TRICKY = [
     "aujourd", "hui", "presqu", "île", "quelqu", "une", "prud", "homme", "entr", "jusqu", "qu", "QU",
     "Lorsqu", "quoiqu", "puisqu", "preſqu", "jusqu'", "L'", "d’", "s´", "c`", "l‘",
     "don", "t", "re", "ve", "ll", "Mr", "No", "etc", "Mme", "n°", "U.S.", "1 500", "2,5", "12.000",
+    "mme", "ETC", "MR", "Mmes", "A", "Z", "a", "É", "AB", "ex", "Dr",  # before a full stop: listed or not
 ]  # fmt: skip
 
 
 def _c_surfaces(text: str, language: str) -> list[str]:
+    """Surfaces of the C tokeniser, with and without deciding full stops itself (both must agree)."""
     counter = stream._fast_counter(_DICTS[False], language)
     out: list[str] = []
     n = stream._fastkeys.keys_extend(text, out, _Identity(), counter.regex.match, language == "fr")
     assert n == len(out)
+    decided: list[str] = []
+    stream._fastkeys.keys_extend(
+        text, decided, _Identity(), counter.regex.match, language == "fr", counter.abbreviations
+    )
+    assert decided == out
     return out
 
 
@@ -699,6 +706,21 @@ def test_c_tokens_equal_the_regex_on_elisions_and_whole_words(language):
 
 @needs_c
 @pytest.mark.parametrize("language", ["fr", "en"])
+def test_c_tokens_equal_the_regex_on_full_stops(language):
+    """Every listed abbreviation of both languages, in three cases, and every Latin-1 letter
+    alone, before a full stop that ends the text, precedes a space or a word character."""
+    from analysis.tokens import abbreviations
+
+    runs = [*abbreviations("fr"), *abbreviations("en"), "x", "Mmex", "xMme", "Mme-x", "x-Mme", "Mme_"]
+    runs += [chr(cp) for cp in range(0x100) if chr(cp).isalnum()]
+    variants = sorted({v for run in runs for v in (run, run.upper(), run.lower(), run.capitalize())})
+    text = " ".join(f"{v}. {v}.x {v}.{v}. ({v}.) 1{v}. l'{v}." for v in variants) + " " + variants[0] + "."
+    regex = stream._fast_counter(_DICTS[False], language).regex
+    assert _c_surfaces(text, language) == regex.findall(text)
+
+
+@needs_c
+@pytest.mark.parametrize("language", ["fr", "en"])
 def test_c_tokens_equal_the_regex_for_every_character(language):
     """Every BMP code point (surrogates aside) and every 5th astral one, alone and in contexts."""
     codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 5)]
@@ -721,6 +743,98 @@ def test_c_keys_equal_the_regex_keys_on_the_seed(language):
         assert native == counter.keys(text)
     finally:
         counter.native = True
+
+
+def _python_scan(counter, text):
+    """The same counter's scan without the C extension (the regex and Python tallies)."""
+    counter.native = False
+    try:
+        return counter.scan(text)
+    finally:
+        counter.native = True
+
+
+@needs_c
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    texts=st.lists(_texts(), min_size=1, max_size=3),
+    accent=st.booleans(),
+    language=st.sampled_from(["fr", "en"]),
+)
+def test_c_scan_equals_the_python_scan(texts, accent, language):
+    """keys, token total, simple-pattern tallies and candidate starts: the C Scanner and Python agree."""
+    counter = stream._fast_counter(_DICTS[accent], language)
+    for text in texts:
+        assert counter.scan(text) == _python_scan(counter, text)
+
+
+@needs_c
+def test_c_scan_on_a_hand_checked_text():
+    """Hand count with the property dictionary above: "paix", "chine" and "mer" are one-token
+    patterns no theme excludes; "chine populaire" (an exclusion), "nations unies" and
+    "mer de chine..." are phrases, so their first words are candidate starts when the
+    next word fits."""
+    counter = stream._fast_counter(_DICTS[False], "fr")
+    keys, n_tokens, singles, starts = counter.scan(
+        "La paix, la Chine populaire et les Nations unies.\n\nPaix en mer !"
+    )
+    assert keys == [
+        "la", "paix", None, "la", "chine", "populaire", "et", "les", "nations", "unies", None, None,
+        "paix", "en", "mer", None, None,
+    ]  # fmt: skip
+    assert n_tokens == 12  # 9 words, then 3: "," "." "!" and the two paragraph ends are None
+    assert singles == {"paix": 2, "chine": 1, "mer": 1}
+    assert starts == [4, 8]  # "chine" before "populaire", "nations" before "unies"; not "mer" before "!"
+
+
+@needs_c
+def test_c_scanner_full_table_and_growth():
+    """Past max_surfaces the scanner asks lookup every time; past 1024 surfaces the table grows."""
+    counter = stream._fast_counter(_DICTS[False], "fr")
+    words = [f"mot{chr(0x61 + i % 26)}{chr(0x61 + i // 26 % 26)}{chr(0x61 + i // 676)}" for i in range(3000)]
+    text = " ".join(words) + " Ukraine Ukraine nations unies.\n\n" + " ".join(reversed(words)) + " Ukraine"
+    calls = []
+
+    def lookup(surface):
+        calls.append(surface)
+        return counter._surface(surface)
+
+    expected = _python_scan(counter, text)
+    for limit, n_calls in ((10, None), (2**20, len(set(expected[0]) - {None}) + 1)):
+        calls.clear()
+        scanner = stream._fastkeys.Scanner(
+            counter.regex.match, lookup, True, counter.abbreviations, max_surfaces=limit
+        )
+        assert scanner.scan(text) == expected
+        assert scanner.scan(text) == expected  # the second time from the table
+        if n_calls is None:  # every surface after the first ten, every time
+            assert scanner.size() == 10 and len(calls) > 2 * 3000
+        else:  # once per distinct surface (the full stop included)
+            assert scanner.size() == n_calls == len(calls)
+
+
+@needs_c
+def test_c_scanner_errors_and_reference_cycles():
+    import gc
+    import weakref
+
+    def broken(surface):
+        raise KeyError(surface)
+
+    counter = stream._fast_counter(_DICTS[False], "fr")
+    with pytest.raises(KeyError):
+        stream._fastkeys.Scanner(counter.regex.match, broken).scan("un mot")
+    with pytest.raises(TypeError, match="lookup must return"):
+        stream._fastkeys.Scanner(counter.regex.match, lambda s: (s, False)).scan("un mot")
+    with pytest.raises(TypeError, match="__init__"):
+        stream._fastkeys.Scanner.__new__(stream._fastkeys.Scanner).scan("un mot")
+    # a counter holds its scanner, whose lookup is the counter's method: the cycle is collected
+    fresh = stream._FastCounter(_DICTS[False], "fr")
+    fresh.scan("Ukraine")
+    ref = weakref.ref(fresh)
+    del fresh
+    gc.collect()
+    assert ref() is None
 
 
 # --------------------------------------- the fast counter against tokens_lookup, any dictionary

@@ -1,7 +1,7 @@
 /*
  * analysis._fastkeys: the tokeniser's common case in C, for corpus-scale counting.
  *
- * keys_extend(paragraph, out, cache, match, french) appends to the list `out` the match key
+ * keys_extend(paragraph, out, cache, match, french, abbreviations) appends to the list `out` the match key
  * of every token of `paragraph`, exactly as
  *
  *     out.extend(cache[s] for s in regex.findall(paragraph))
@@ -29,23 +29,32 @@
  *     (l', qu', jusqu'... in any case) followed by a word character is an `elision`
  *     token; a run that may start a "whole" word (aujourd'hui...) goes to the regex;
  *     any other run is a `word` token.
+ *   - with `abbreviations` (the set of the tokeniser's abbreviations of the language), a
+ *     run followed by a full stop is a `word` token too, unless it is listed or is one
+ *     letter A-Z ("U.S."): the `abbrev` alternative needs one of those (it is
+ *     case-sensitive and starts after no word character). Sentence-final words are
+ *     then decided here instead of by the regex.
  *
  * The plain-word rule needs every listed abbreviation to be made of word characters
  * (analysis.tokens checks it when it loads them). On an error, `out` may have been
  * extended with the keys of the tokens before it. `cache` must not override __getitem__.
  *
  * Every other position (digits, apostrophes, abbreviations...) is handed to the regex
- * itself: match(paragraph, position). The result is therefore the regex's by
+ * itself: match(paragraph, position, end of paragraph). The result is therefore the regex's by
  * construction; tests/test_stream.py checks it against findall on adversarial text.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
 
-static int
+/* \w of sre for ASCII: letters, digits and '_' (a table: Py_UNICODE_ISALNUM makes up to
+ * four calls into the Unicode database for a non-letter) */
+static unsigned char ascii_word[256];
+
+static inline int
 is_word(Py_UCS4 ch)
 {
-    return Py_UNICODE_ISALNUM(ch) || ch == '_';
+    return ch < 256 ? ascii_word[ch] : Py_UNICODE_ISALNUM(ch);
 }
 
 static int
@@ -64,9 +73,9 @@ is_hyphen(Py_UCS4 ch)
 /* End of the regex's match at `pos` in *end, or -1 when it does not match there.
  * Returns -1 with an exception set on error, 0 otherwise. */
 static int
-delegate(PyObject *match, PyObject *text, Py_ssize_t pos, Py_ssize_t *end)
+delegate(PyObject *match, PyObject *text, Py_ssize_t pos, Py_ssize_t endpos, Py_ssize_t *end)
 {
-    PyObject *m = PyObject_CallFunction(match, "On", text, pos);
+    PyObject *m = PyObject_CallFunction(match, "Onn", text, pos, endpos);
     if (m == NULL) {
         return -1;
     }
@@ -152,19 +161,49 @@ elision_rule(int kind, const void *data, Py_ssize_t p, Py_ssize_t r)
     return 0;
 }
 
-static PyObject *
-keys_extend(PyObject *self, PyObject *args)
+/* Called with each token [start, end) of the text; returns -1 with an exception set on error. */
+typedef int (*emit_fn)(void *ctx, PyObject *text, Py_ssize_t start, Py_ssize_t end);
+
+typedef struct {
+    PyObject *match;   /* the bound match method of the tokeniser's regex */
+    int french;        /* French elision rules */
+    PyObject *abbrevs; /* a set of the listed abbreviations, or NULL */
+} Rules;
+
+/* May the word run [p, r), followed by a full stop, start an `abbrev` token? Without a set of
+ * abbreviations, always (the regex decides). With one: only when the run is listed (the
+ * regex's alternation is case-sensitive and a listed abbreviation is made of word
+ * characters, so it spans the whole run) or is one letter A-Z (the "U.S." form).
+ * 1 or 0, -1 with an exception set. */
+static int
+abbreviation_possible(const Rules *rules, PyObject *text, int kind, const void *data, Py_ssize_t p, Py_ssize_t r)
 {
-    PyObject *text, *out, *cache, *match;
-    int french = 0;
-    if (!PyArg_ParseTuple(args, "UO!O!O|p:keys_extend", &text, &PyList_Type, &out, &PyDict_Type, &cache,
-                          &match, &french)) {
-        return NULL;
+    if (rules->abbrevs == NULL) {
+        return 1;
     }
+    Py_UCS4 first = PyUnicode_READ(kind, data, p);
+    if (r - p == 1 && first >= 'A' && first <= 'Z') {
+        return 1;
+    }
+    PyObject *run = PyUnicode_Substring(text, p, r);
+    if (run == NULL) {
+        return -1;
+    }
+    int listed = PySet_Contains(rules->abbrevs, run);
+    Py_DECREF(run);
+    return listed;
+}
+
+/* Tokenise text[p:n] as match(text, position, n) would, position by position (findall):
+ * the regex sees text[:n] as the whole string (its lookarounds test word characters
+ * only, so a space or nothing before p is the same). Returns the number of tokens or -1. */
+static Py_ssize_t
+tokenise(PyObject *text, Py_ssize_t p, Py_ssize_t n, const Rules *rules, emit_fn emit, void *ctx)
+{
+    int french = rules->french;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    Py_ssize_t p = 0, tokens = 0;
+    Py_ssize_t tokens = 0;
     while (p < n) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, p);
         Py_ssize_t end = -1;
@@ -179,8 +218,15 @@ keys_extend(PyObject *self, PyObject *args)
             while (plain && r < n) {
                 Py_UCS4 c = PyUnicode_READ(kind, data, r);
                 if (!is_word(c)) {
-                    if (c == '.' || c == 0x00B0) {
+                    if (c == 0x00B0) {
                         plain = 0;
+                    }
+                    else if (c == '.') {
+                        int possible = abbreviation_possible(rules, text, kind, data, p, r);
+                        if (possible < 0) {
+                            return -1;
+                        }
+                        plain = !possible;
                     }
                     else if (is_apostrophe(c)) {
                         /* French: decide ASCII elisions here, leave whole words to the regex */
@@ -220,26 +266,519 @@ keys_extend(PyObject *self, PyObject *args)
             end = p + 1;
         }
         if (end < 0) {
-            if (delegate(match, text, p, &end) < 0) {
-                return NULL;
+            if (delegate(rules->match, text, p, n, &end) < 0) {
+                return -1;
             }
             if (end <= p) { /* no token starts here (or an empty match): findall moves on */
                 p++;
                 continue;
             }
         }
-        if (append_key(out, cache, text, p, end) < 0) {
-            return NULL;
+        if (emit(ctx, text, p, end) < 0) {
+            return -1;
         }
         tokens++;
         p = end;
     }
-    return PyLong_FromSsize_t(tokens);
+    return tokens;
 }
+
+typedef struct {
+    PyObject *out, *cache;
+} ExtendContext;
+
+static int
+emit_cached_key(void *ctx, PyObject *text, Py_ssize_t start, Py_ssize_t end)
+{
+    ExtendContext *c = (ExtendContext *)ctx;
+    return append_key(c->out, c->cache, text, start, end);
+}
+
+static PyObject *
+keys_extend(PyObject *self, PyObject *args)
+{
+    PyObject *text, *out, *cache, *match, *abbrevs = Py_None;
+    int french = 0;
+    if (!PyArg_ParseTuple(args, "UO!O!O|pO:keys_extend", &text, &PyList_Type, &out, &PyDict_Type, &cache,
+                          &match, &french, &abbrevs)) {
+        return NULL;
+    }
+    if (abbrevs != Py_None && !PyAnySet_Check(abbrevs)) {
+        PyErr_SetString(PyExc_TypeError, "abbreviations must be a set or None");
+        return NULL;
+    }
+    Rules rules = {match, french, abbrevs == Py_None ? NULL : abbrevs};
+    ExtendContext ctx = {out, cache};
+    Py_ssize_t tokens = tokenise(text, 0, PyUnicode_GET_LENGTH(text), &rules, emit_cached_key, &ctx);
+    return tokens < 0 ? NULL : PyLong_FromSsize_t(tokens);
+}
+
+/* ---------------------------------------------------------------------- Scanner
+ *
+ * Scanner(match, lookup, french).scan(text) tokenises a cleaned text paragraph by paragraph
+ * (the pieces of text.split("\n\n"), stripped, empty ones skipped; the caller checks that
+ * every line break of the text is half of a blank line) and returns
+ *
+ *     (keys, n_tokens, singles, starts)
+ *
+ *   keys      the key of every token, None after each paragraph (as keys_extend gives them);
+ *   n_tokens  how many keys are not None;
+ *   singles   {key: occurrences} of the keys whose lookup said "simple";
+ *   starts    the positions in keys of the keys whose lookup said "complex" and whose next
+ *             key may continue a pattern (see below).
+ *
+ * lookup(surface) -> (key, simple, complex, seconds) is called once per distinct surface
+ * (the answers are kept in a hash table of code points, so no substring is built for a
+ * surface already seen). With complex true, seconds is None (any next key) or a set: the
+ * position is a start only when the next key is in it (None, for punctuation and paragraph
+ * ends, is in no set). */
+typedef struct {
+    PyObject *surface; /* the token text (owned) */
+    PyObject *key;     /* its key: a str, or None for punctuation (owned) */
+    PyObject *seconds; /* complex: None or a set (owned); NULL when not complex */
+    Py_hash_t hash;
+    int simple;
+    Py_ssize_t count;     /* simple: occurrences in the scan `stamp` */
+    unsigned long stamp;
+} Entry;
+
+#define MAX_ENTRIES (1 << 20) /* default: beyond this many distinct surfaces, lookup is called each time */
+
+typedef struct {
+    PyObject_HEAD
+    Rules rules; /* owns match and abbrevs */
+    PyObject *lookup;
+    Entry *entries;
+    Py_ssize_t n_entries, cap_entries, max_entries;
+    Py_ssize_t *slots; /* open addressing: 1 + index in entries, 0 for an empty slot */
+    Py_ssize_t mask;
+    Entry scratch; /* a surface met when the table is full */
+    unsigned long stamp;
+} Scanner;
+
+static Py_hash_t
+span_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_uhash_t h = (Py_uhash_t)14695981039346656037ULL; /* FNV-1a over code points */
+    for (Py_ssize_t i = a; i < b; i++) {
+        h = (h ^ (Py_uhash_t)PyUnicode_READ(kind, data, i)) * (Py_uhash_t)1099511628211ULL;
+    }
+    return (Py_hash_t)h;
+}
+
+static int
+span_equal(PyObject *surface, int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    if (PyUnicode_GET_LENGTH(surface) != b - a) {
+        return 0;
+    }
+    int skind = PyUnicode_KIND(surface);
+    const void *sdata = PyUnicode_DATA(surface);
+    for (Py_ssize_t i = 0; i < b - a; i++) {
+        if (PyUnicode_READ(skind, sdata, i) != PyUnicode_READ(kind, data, a + i)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+entry_clear(Entry *e)
+{
+    Py_CLEAR(e->surface);
+    Py_CLEAR(e->key);
+    Py_CLEAR(e->seconds);
+}
+
+/* Fill e from lookup(surface); 0 or -1 with an exception set. */
+static int
+entry_fill(Scanner *self, Entry *e, PyObject *surface, Py_hash_t hash)
+{
+    PyObject *info = PyObject_CallOneArg(self->lookup, surface);
+    if (info == NULL) {
+        return -1;
+    }
+    if (!PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 4) {
+        Py_DECREF(info);
+        PyErr_SetString(PyExc_TypeError, "lookup must return (key, simple, complex, seconds)");
+        return -1;
+    }
+    int simple = PyObject_IsTrue(PyTuple_GET_ITEM(info, 1));
+    int complex = PyObject_IsTrue(PyTuple_GET_ITEM(info, 2));
+    PyObject *seconds = PyTuple_GET_ITEM(info, 3);
+    if (simple < 0 || complex < 0) {
+        Py_DECREF(info);
+        return -1;
+    }
+    if (complex && seconds != Py_None && !PyAnySet_Check(seconds)) {
+        Py_DECREF(info);
+        PyErr_SetString(PyExc_TypeError, "lookup: seconds must be None or a set");
+        return -1;
+    }
+    e->surface = Py_NewRef(surface);
+    e->key = Py_NewRef(PyTuple_GET_ITEM(info, 0));
+    e->seconds = complex ? Py_NewRef(seconds) : NULL;
+    e->hash = hash;
+    e->simple = simple;
+    e->count = 0;
+    e->stamp = 0;
+    Py_DECREF(info);
+    return 0;
+}
+
+static int
+table_grow(Scanner *self)
+{
+    Py_ssize_t size = self->slots == NULL ? 1024 : 2 * (self->mask + 1);
+    Py_ssize_t *slots = PyMem_Calloc((size_t)size, sizeof(Py_ssize_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t mask = size - 1;
+    for (Py_ssize_t k = 0; k < self->n_entries; k++) {
+        Py_ssize_t i = (Py_ssize_t)((Py_uhash_t)self->entries[k].hash & (Py_uhash_t)mask);
+        while (slots[i]) {
+            i = (i + 1) & mask;
+        }
+        slots[i] = k + 1;
+    }
+    PyMem_Free(self->slots);
+    self->slots = slots;
+    self->mask = mask;
+    return 0;
+}
+
+/* The entry of text[a:b], looked up on the first meeting. The pointer is valid until
+ * the next call; *index is its index in entries, or -1 for the scratch entry. */
+static Entry *
+table_find(Scanner *self, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *index)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_hash_t h = span_hash(kind, data, a, b);
+    if (self->slots == NULL && table_grow(self) < 0) {
+        return NULL;
+    }
+    Py_ssize_t i = (Py_ssize_t)((Py_uhash_t)h & (Py_uhash_t)self->mask);
+    Py_ssize_t slot;
+    while ((slot = self->slots[i]) != 0) {
+        Entry *e = &self->entries[slot - 1];
+        if (e->hash == h && span_equal(e->surface, kind, data, a, b)) {
+            *index = slot - 1;
+            return e;
+        }
+        i = (i + 1) & self->mask;
+    }
+    PyObject *surface = PyUnicode_Substring(text, a, b);
+    if (surface == NULL) {
+        return NULL;
+    }
+    Entry *e;
+    if (self->n_entries >= self->max_entries) {
+        entry_clear(&self->scratch);
+        e = &self->scratch;
+        *index = -1;
+    }
+    else {
+        if (self->n_entries == self->cap_entries) {
+            Py_ssize_t cap = self->cap_entries ? 2 * self->cap_entries : 1024;
+            Entry *entries = PyMem_Realloc(self->entries, (size_t)cap * sizeof(Entry));
+            if (entries == NULL) {
+                Py_DECREF(surface);
+                PyErr_NoMemory();
+                return NULL;
+            }
+            self->entries = entries;
+            self->cap_entries = cap;
+        }
+        e = &self->entries[self->n_entries];
+        *index = self->n_entries;
+    }
+    int rc = entry_fill(self, e, surface, h);
+    Py_DECREF(surface);
+    if (rc < 0) {
+        memset(e, 0, sizeof(Entry));
+        return NULL;
+    }
+    if (*index >= 0) {
+        self->slots[i] = ++self->n_entries;
+        if (2 * self->n_entries > self->mask + 1 && table_grow(self) < 0) {
+            return NULL;
+        }
+        e = &self->entries[*index];
+    }
+    return e;
+}
+
+typedef struct {
+    Scanner *self;
+    PyObject *keys, *starts, *singles;
+    Py_ssize_t n_tokens;
+    Py_ssize_t *touched; /* indices of the simple entries counted in this scan */
+    Py_ssize_t n_touched, cap_touched;
+    Py_ssize_t pending;       /* position of a complex key waiting for the next key, or -1 */
+    PyObject *pending_seconds; /* its seconds (owned) */
+} ScanContext;
+
+static int
+add_count(PyObject *singles, PyObject *key, Py_ssize_t n)
+{
+    PyObject *old = PyDict_GetItemWithError(singles, key); /* borrowed */
+    if (old == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    Py_ssize_t total = n + (old == NULL ? 0 : PyLong_AsSsize_t(old));
+    PyObject *value = PyLong_FromSsize_t(total);
+    if (value == NULL) {
+        return -1;
+    }
+    int rc = PyDict_SetItem(singles, key, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+/* The key after a pending complex key is known: keep the position when it may continue. */
+static int
+settle_pending(ScanContext *c, PyObject *next)
+{
+    if (c->pending < 0) {
+        return 0;
+    }
+    int keep = c->pending_seconds == Py_None;
+    if (!keep && next != Py_None) {
+        keep = PySet_Contains(c->pending_seconds, next);
+        if (keep < 0) {
+            return -1;
+        }
+    }
+    int rc = 0;
+    if (keep) {
+        PyObject *pos = PyLong_FromSsize_t(c->pending);
+        rc = pos == NULL ? -1 : PyList_Append(c->starts, pos);
+        Py_XDECREF(pos);
+    }
+    c->pending = -1;
+    Py_CLEAR(c->pending_seconds);
+    return rc;
+}
+
+static int
+emit_scan(void *ctx, PyObject *text, Py_ssize_t start, Py_ssize_t end)
+{
+    ScanContext *c = (ScanContext *)ctx;
+    Py_ssize_t index;
+    Entry *e = table_find(c->self, text, start, end, &index);
+    if (e == NULL || settle_pending(c, e->key) < 0) {
+        return -1;
+    }
+    Py_ssize_t position = PyList_GET_SIZE(c->keys);
+    if (PyList_Append(c->keys, e->key) < 0) {
+        return -1;
+    }
+    if (e->key != Py_None) {
+        c->n_tokens++;
+    }
+    if (e->simple) {
+        if (index < 0) {
+            if (add_count(c->singles, e->key, 1) < 0) {
+                return -1;
+            }
+        }
+        else if (e->stamp != c->self->stamp) {
+            if (c->n_touched == c->cap_touched) {
+                Py_ssize_t cap = c->cap_touched ? 2 * c->cap_touched : 64;
+                Py_ssize_t *touched = PyMem_Realloc(c->touched, (size_t)cap * sizeof(Py_ssize_t));
+                if (touched == NULL) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                c->touched = touched;
+                c->cap_touched = cap;
+            }
+            c->touched[c->n_touched++] = index;
+            e->stamp = c->self->stamp;
+            e->count = 1;
+        }
+        else {
+            e->count++;
+        }
+    }
+    if (e->seconds != NULL) {
+        c->pending = position;
+        c->pending_seconds = Py_NewRef(e->seconds);
+    }
+    return 0;
+}
+
+static PyObject *
+Scanner_scan(Scanner *self, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "scan() expects a str");
+        return NULL;
+    }
+    if (self->lookup == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Scanner.__init__ was not called");
+        return NULL;
+    }
+    PyObject *text = arg;
+    ScanContext c = {self, PyList_New(0), PyList_New(0), PyDict_New(), 0, NULL, 0, 0, -1, NULL};
+    PyObject *result = NULL;
+    if (c.keys == NULL || c.starts == NULL || c.singles == NULL) {
+        goto done;
+    }
+    self->stamp++;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t pos = 0;
+    while (pos >= 0) {
+        /* the next piece of text.split("\n\n") */
+        Py_ssize_t b = pos, next = -1;
+        while (b + 1 < n) {
+            if (PyUnicode_READ(kind, data, b) == '\n' && PyUnicode_READ(kind, data, b + 1) == '\n') {
+                next = b + 2;
+                break;
+            }
+            b++;
+        }
+        if (next < 0) {
+            b = n;
+        }
+        Py_ssize_t a = pos, e = b; /* str.strip() */
+        while (a < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) {
+            a++;
+        }
+        while (e > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, e - 1))) {
+            e--;
+        }
+        if (a < e) {
+            if (tokenise(text, a, e, &self->rules, emit_scan, &c) < 0 ||
+                settle_pending(&c, Py_None) < 0 || PyList_Append(c.keys, Py_None) < 0) {
+                goto done;
+            }
+        }
+        pos = next;
+    }
+    for (Py_ssize_t k = 0; k < c.n_touched; k++) {
+        Entry *en = &self->entries[c.touched[k]];
+        if (add_count(c.singles, en->key, en->count) < 0) {
+            goto done;
+        }
+    }
+    result = Py_BuildValue("OnOO", c.keys, c.n_tokens, c.singles, c.starts);
+done:
+    Py_XDECREF(c.keys);
+    Py_XDECREF(c.starts);
+    Py_XDECREF(c.singles);
+    Py_XDECREF(c.pending_seconds);
+    PyMem_Free(c.touched);
+    return result;
+}
+
+static int
+Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"match", "lookup", "french", "abbreviations", "max_surfaces", NULL};
+    PyObject *match, *lookup, *abbrevs = Py_None;
+    int french = 0;
+    Py_ssize_t max_surfaces = MAX_ENTRIES;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|pOn:Scanner", kwlist, &match, &lookup, &french, &abbrevs,
+                                     &max_surfaces)) {
+        return -1;
+    }
+    if (self->lookup != NULL) {
+        PyErr_SetString(PyExc_TypeError, "a Scanner is initialised once");
+        return -1;
+    }
+    if (max_surfaces < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_surfaces must be >= 0");
+        return -1;
+    }
+    self->max_entries = max_surfaces;
+    if (abbrevs != Py_None && !PyAnySet_Check(abbrevs)) {
+        PyErr_SetString(PyExc_TypeError, "abbreviations must be a set or None");
+        return -1;
+    }
+    Py_XSETREF(self->rules.match, Py_NewRef(match));
+    Py_XSETREF(self->rules.abbrevs, abbrevs == Py_None ? NULL : Py_NewRef(abbrevs));
+    Py_XSETREF(self->lookup, Py_NewRef(lookup));
+    self->rules.french = french;
+    return 0;
+}
+
+static int
+Scanner_traverse(Scanner *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->rules.match);
+    Py_VISIT(self->rules.abbrevs);
+    Py_VISIT(self->lookup);
+    for (Py_ssize_t k = 0; k < self->n_entries; k++) {
+        Py_VISIT(self->entries[k].key);
+        Py_VISIT(self->entries[k].seconds);
+    }
+    Py_VISIT(self->scratch.key);
+    Py_VISIT(self->scratch.seconds);
+    return 0;
+}
+
+static int
+Scanner_clear(Scanner *self)
+{
+    Py_CLEAR(self->rules.match);
+    Py_CLEAR(self->rules.abbrevs);
+    Py_CLEAR(self->lookup);
+    for (Py_ssize_t k = 0; k < self->n_entries; k++) {
+        entry_clear(&self->entries[k]);
+    }
+    entry_clear(&self->scratch);
+    PyMem_Free(self->entries);
+    PyMem_Free(self->slots);
+    self->entries = NULL;
+    self->slots = NULL;
+    self->n_entries = self->cap_entries = self->mask = 0;
+    return 0;
+}
+
+static void
+Scanner_dealloc(Scanner *self)
+{
+    PyObject_GC_UnTrack(self);
+    Scanner_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Scanner_size(Scanner *self, PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromSsize_t(self->n_entries);
+}
+
+static PyMethodDef Scanner_methods[] = {
+    {"scan", (PyCFunction)Scanner_scan, METH_O,
+     "scan(text) -> (keys, n_tokens, singles, starts): see the module source."},
+    {"size", (PyCFunction)Scanner_size, METH_NOARGS, "size() -> number of distinct surfaces kept."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ScannerType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "analysis._fastkeys.Scanner",
+    .tp_basicsize = sizeof(Scanner),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Scanner(match, lookup, french=False, abbreviations=None, max_surfaces=2**20): tokenise "
+              "and classify cleaned texts (see scan).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Scanner_init,
+    .tp_traverse = (traverseproc)Scanner_traverse,
+    .tp_clear = (inquiry)Scanner_clear,
+    .tp_dealloc = (destructor)Scanner_dealloc,
+    .tp_methods = Scanner_methods,
+};
 
 static PyMethodDef methods[] = {
     {"keys_extend", keys_extend, METH_VARARGS,
-     "keys_extend(paragraph, out, cache, match, french=False) -> int\n\n"
+     "keys_extend(paragraph, out, cache, match, french=False, abbreviations=None) -> int\n\n"
      "Append the key of each token of paragraph to out (see the module source); "
      "return the number of tokens."},
     {NULL, NULL, 0, NULL},
@@ -272,8 +811,15 @@ as_tuple(const char **words)
 PyMODINIT_FUNC
 PyInit__fastkeys(void)
 {
+    for (Py_UCS4 ch = 0; ch < 256; ch++) {
+        ascii_word[ch] = (unsigned char)(Py_UNICODE_ISALNUM(ch) || ch == '_');
+    }
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) {
+        return NULL;
+    }
+    if (PyType_Ready(&ScannerType) < 0 || PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0) {
+        Py_DECREF(m);
         return NULL;
     }
     const char *names[] = {"WHOLE", "ELIDED"};

@@ -260,9 +260,9 @@ def _stage_times(source: Path, dictionary_path: Path, chunk_docs: int) -> dict[s
         t4 = clock()
         del toks, frame
         counters = [stream._fast_counter(dic, d["language"]) for d in chunk]
-        keys = [c.keys(t) for c, t in zip(counters, cleaned, strict=True)]
+        scans = [c.scan(t) for c, t in zip(counters, cleaned, strict=True)]
         t5 = clock()
-        _ = [c.tally(k) for c, k in zip(counters, keys, strict=True)]
+        _ = [c.tally(k) for c, k in zip(counters, scans, strict=True)]
         t6 = clock()
         stream.process_chunk(chunk, dictionary_path, method="fast")
         t7 = clock()

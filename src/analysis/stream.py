@@ -612,13 +612,19 @@ class _FastCounter:
     def __init__(self, dic: Dictionary, language: str):
         import re
 
-        from analysis.tokens import _token_regex
+        from analysis.tokens import _token_regex, abbreviations
 
         # the tokeniser's pattern without named groups: findall returns surfaces
         self.regex = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _token_regex(language).pattern))
         self.surface_keys = _KeyCache(dic.accent_sensitive)
         self.native = _native_rules_agree()  # tests switch it off to compare both engines
         self.french = language == "fr"
+        self.abbreviations = frozenset(abbreviations(language))
+        self.scanner = (
+            _fastkeys.Scanner(self.regex.match, self._surface, self.french, self.abbreviations)
+            if self.native
+            else None
+        )
         self.patterns: list[Any] = []
         self.owners: list[list[tuple[str, bool]]] = []
         distinct: dict[tuple[str, ...], int] = {}
@@ -658,9 +664,29 @@ class _FastCounter:
 
     def keys(self, text: str) -> list[str | None]:
         """Folded keys of a cleaned text; None for punctuation and after each paragraph."""
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[list[str | None], int, dict[str, int], list[int]]:
+        """Keys of a text and where patterns may match: ``(keys, n_tokens, singles, starts)``.
+
+        ``keys`` as :meth:`keys` gives them; ``n_tokens`` counts the keys that are
+        not None; ``singles`` maps each key that starts a simple pattern (see
+        :meth:`tally`) to its occurrences; ``starts`` lists the positions of the
+        keys that start another pattern, when the next key can continue it (its
+        plain second word, or any key when its second part is a glob or it has
+        one part). The C extension's ``Scanner`` gives the same four values in one
+        pass over the text (``tests/test_stream.py`` compares both).
+        """
         from analysis.tokens import paragraph_spans
 
-        if text.count("\n") == 2 * text.count("\n\n"):
+        clean_form = text.count("\n") == 2 * text.count("\n\n")
+        if self.native:
+            if not clean_form:
+                # the same paragraphs, joined so that every line break is half of a blank line
+                # (paragraph_spans strips them and never keeps a blank line inside one)
+                text = "\n\n".join(text[start:end] for start, end in paragraph_spans(text))
+            return self.scanner.scan(text)
+        if clean_form:
             # every line break is half of a blank line (a cleaned text): paragraph_spans
             # cuts at each "\n\n" and strips
             paragraphs = [p for p in (p.strip() for p in text.split("\n\n")) if p]
@@ -669,18 +695,33 @@ class _FastCounter:
         # the tokeniser's lookarounds see no difference between a paragraph alone and the
         # same span inside the text: the character before it is a space or none
         cache = self.surface_keys
+        findall = self.regex.findall
         keys: list[str | None] = []
-        if self.native:
-            extend, match, french = _fastkeys.keys_extend, self.regex.match, self.french
-            for paragraph in paragraphs:
-                extend(paragraph, keys, cache, match, french)
-                keys.append(None)
-        else:
-            findall = self.regex.findall
-            for paragraph in paragraphs:
-                keys.extend(map(cache.__getitem__, findall(paragraph)))
-                keys.append(None)
-        return keys
+        for paragraph in paragraphs:
+            keys.extend(map(cache.__getitem__, findall(paragraph)))
+            keys.append(None)
+        self._learn(keys)
+        singles = Counter(itertools.compress(keys, map(self.simple_of.__contains__, keys)))
+        complex_of = self.complex_of
+        starts = [
+            start
+            for start in itertools.compress(itertools.count(), map(complex_of.__contains__, keys))
+            if any(second is None or second == keys[start + 1] for _, second, _ in complex_of[keys[start]])
+        ]  # a key is never last: each paragraph ends with None
+        return keys, len(keys) - keys.count(None), dict(singles), starts
+
+    def _surface(self, surface: str) -> tuple[str | None, bool, bool, frozenset[str] | None]:
+        """``(key, simple, complex, seconds)`` of a surface: the C scanner's ``lookup``."""
+        key = self.surface_keys[surface]
+        if key is None:
+            return None, False, False, None
+        if key not in self.first:
+            self._candidates(key)
+        complex_ = self.complex_of.get(key)
+        if complex_ is None:
+            return key, key in self.simple_of, False, None
+        seconds = [second for _, second, _ in complex_]
+        return key, key in self.simple_of, True, None if None in seconds else frozenset(seconds)
 
     def _candidates(self, key: str) -> tuple[int, ...]:
         found = list(self.literal.get(key, ()))
@@ -736,24 +777,22 @@ class _FastCounter:
             if key is not None:
                 self._candidates(key)
 
-    def tally(self, keys: list[str | None]) -> dict[str, list[int]]:
+    def tally(self, scanned: tuple[list[str | None], int, dict[str, int], list[int]]) -> dict[str, list[int]]:
         """Theme -> [counted matches, tokens they cover], themes with matches only.
 
-        The counts of :func:`analysis.lookup.tokens_lookup` (``overlap="longest"``),
-        without spans for most matches. A one-token match of a pattern that no
-        theme excludes, at a position that no longer match and no exclusion
-        touches, is subject to one rule only: each token once per theme family.
-        Those are counted per distinct key (a ``Counter`` over the keys); the
-        other matches go through the rules of :meth:`_resolve`. The two parts
-        cover disjoint positions.
+        The counts of :func:`analysis.lookup.tokens_lookup` (``overlap="longest"``)
+        for the result of :meth:`scan`, without spans for most matches. A
+        one-token match of a pattern that no theme excludes, at a position that no
+        longer match and no exclusion touches, is subject to one rule only: each
+        token once per theme family. Those are counted per distinct key (the
+        ``singles`` of :meth:`scan`); the other matches go through the rules of
+        :meth:`_resolve`. The two parts cover disjoint positions.
         """
-        self._learn(keys)
+        keys, _, singles, starts = scanned
         simple_of, families_of, complex_of = self.simple_of, self.families_of, self.complex_of
-        singles = Counter(itertools.compress(keys, map(simple_of.__contains__, keys)))
         found = []
-        last = len(keys) - 1
-        for start in itertools.compress(itertools.count(), map(complex_of.__contains__, keys)):
-            following = keys[start + 1] if start < last else None
+        for start in starts:
+            following = keys[start + 1]  # a key is never last: each paragraph ends with None
             for idx, second, width in complex_of[keys[start]]:  # type: ignore[index]
                 if second is not None:
                     if second != following:
@@ -767,6 +806,7 @@ class _FastCounter:
         out: dict[str, list[int]] = {}
         if found:
             covered = {i for _, start, end in found for i in range(start, end)}
+            singles = dict(singles)
             for i in covered:
                 key = keys[i]
                 if key in simple_of:
@@ -905,10 +945,10 @@ def _count_fast(
     n_tokens: dict[str, int] = {}
     for doc, text in zip(docs, cleaned, strict=True):
         counter = _fast_counter(dic, doc["language"])
-        keys = counter.keys(text)
+        scanned = counter.scan(text)
         doc_id = doc["doc_id"]
-        n_tokens[doc_id] = len(keys) - keys.count(None)
-        for tid, tally in counter.tally(keys).items():
+        n_tokens[doc_id] = scanned[1]
+        for tid, tally in counter.tally(scanned).items():
             agg[(doc_id, tid)] = tally
     counts = counts_table(agg, dic, [d["doc_id"] for d in docs], n_tokens)
     return counts, [n_tokens[d["doc_id"]] for d in docs]
