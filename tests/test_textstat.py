@@ -188,9 +188,7 @@ def test_holm_hand_with_nan():
     # sorted: 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04
     # running max: 0.02, 0.03, 0.06, 0.06 -> back to input order
     p = [0.01, np.nan, 0.04, 0.03, 0.005]
-    np.testing.assert_allclose(
-        p_adjust_holm(p), [0.03, np.nan, 0.06, 0.06, 0.02], rtol=1e-12, equal_nan=True
-    )
+    np.testing.assert_allclose(p_adjust_holm(p), [0.03, np.nan, 0.06, 0.06, 0.02], rtol=1e-12, equal_nan=True)
 
 
 def test_holm_hand_cap_and_monotone():

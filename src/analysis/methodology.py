@@ -155,7 +155,11 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
             f"Dictionary {dic.name}, version {dic.version} (sha256 {dic.hash[:16]}…): {n_themes} themes and "
             f"subthemes, {n_patterns} patterns in French and English (appendix).",
             'A pattern is a word, a glob ("ukrain*") or a phrase; matching is on whole tokens, '
-            + ("case-insensitive but accent-sensitive" if dic.accent_sensitive else "case- and accent-insensitive")
+            + (
+                "case-insensitive but accent-sensitive"
+                if dic.accent_sensitive
+                else "case- and accent-insensitive"
+            )
             + "; a phrase never crosses punctuation. A token counts at most once per theme. "
             + (
                 'Where matches of different themes overlap, the longest wins ("Security Council" does not also '

@@ -529,9 +529,7 @@ def textstat_keyness(
     low, high = log_ratio_ci(a, n1, b, n2, conf_level=conf_level)
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     significant = np.nan_to_num(p_holm, nan=1.0) < ALPHA
-    direction = np.where(
-        significant & (lr > 0), "over", np.where(significant & (lr < 0), "under", "none")
-    )
+    direction = np.where(significant & (lr > 0), "over", np.where(significant & (lr < 0), "under", "none"))
 
     df = pd.DataFrame(
         {
