@@ -889,3 +889,30 @@ def test_fast_counts_equal_tokens_lookup_for_any_dictionary(spec, texts):
     fast_counts, fast_n = stream._count_fast(docs, texts, dic)
     assert fast_n == lib_n
     pd.testing.assert_frame_equal(fast_counts, lib_counts)
+
+
+@needs_c
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=_fuzz_dictionary(), texts=st.lists(_FUZZ_TEXT, min_size=1, max_size=3))
+def test_c_tally_equals_the_python_tally_for_any_dictionary(spec, texts):
+    """The C tally and the Python definition, on the same scans, twice (the second from the caches)."""
+    try:
+        dic = dictionary(spec)
+    except ValueError:
+        return
+    counter = stream._FastCounter(dic, "fr")
+    for _ in range(2):
+        for text in texts:
+            scanned = counter.scan(text)
+            assert counter.tally(scanned) == counter._tally(scanned)
+
+
+@needs_c
+def test_c_tally_on_a_hand_checked_text():
+    """Hand count with the property dictionary: "mer de chine méridionale" (seas, 4 tokens) wins
+    over "mer de chine*" (asia), "chine" and "mer" inside it; then one "paix" (europe) and "mer"
+    (seas) alone. Seas is a subtheme of asia, so asia's family counts the seas phrase once."""
+    counter = stream._fast_counter(_DICTS[False], "fr")
+    scanned = counter.scan("La mer de Chine méridionale, la paix et la mer.")
+    assert counter.tally(scanned) == {"seas": [2, 5], "asia": [2, 5], "europe": [1, 1]}
+    assert counter._tally(scanned) == counter.tally(scanned)

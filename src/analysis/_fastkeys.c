@@ -176,7 +176,8 @@ typedef struct {
  * characters, so it spans the whole run) or is one letter A-Z (the "U.S." form).
  * 1 or 0, -1 with an exception set. */
 static int
-abbreviation_possible(const Rules *rules, PyObject *text, int kind, const void *data, Py_ssize_t p, Py_ssize_t r)
+abbreviation_possible(const Rules *rules, PyObject *text, int kind, const void *data, Py_ssize_t p,
+                      Py_ssize_t r)
 {
     if (rules->abbrevs == NULL) {
         return 1;
@@ -776,11 +777,348 @@ static PyTypeObject ScannerType = {
     .tp_methods = Scanner_methods,
 };
 
+/* ------------------------------------------------------------------------ tally
+ *
+ * tally(scanned, complex_of, simple_of, families_of, end, resolve, groups) -> {theme: [count, covered]}
+ *
+ * analysis.stream._FastCounter.tally in C, for the result of Scanner.scan, with the
+ * counter's tables: complex_of {key: ((pattern, plain second word or None, length,
+ * the words after the first or None when one is a glob), ...)},
+ * simple_of {key: (pattern, ...)}, families_of {key: (theme, ...)}; end(pattern, start,
+ * keys) is _FastCounter._end (the end of a longer or glob pattern's match, or None);
+ * resolve(group) returns the ((theme, (count, covered)), ...) of one group of
+ * overlapping matches [(pattern, start, end), ...] (positions from the group's first
+ * start); groups caches those answers by the group's shape (a flat tuple of
+ * pattern, start, end, ...). tests/test_stream.py compares it with the Python tally. */
+typedef struct {
+    Py_ssize_t idx, start, end;
+} Match;
+
+typedef struct {
+    Match *items;
+    Py_ssize_t n, cap;
+} Matches;
+
+static int
+matches_add(Matches *m, Py_ssize_t idx, Py_ssize_t start, Py_ssize_t end)
+{
+    if (m->n == m->cap) {
+        Py_ssize_t cap = m->cap ? 2 * m->cap : 64;
+        Match *items = PyMem_Realloc(m->items, (size_t)cap * sizeof(Match));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        m->items = items;
+        m->cap = cap;
+    }
+    m->items[m->n++] = (Match){idx, start, end};
+    return 0;
+}
+
+static int
+match_order(const void *x, const void *y)
+{
+    const Match *a = x, *b = y;
+    if (a->start != b->start) {
+        return a->start < b->start ? -1 : 1;
+    }
+    if (a->end != b->end) {
+        return a->end < b->end ? -1 : 1;
+    }
+    return a->idx < b->idx ? -1 : (a->idx > b->idx);
+}
+
+/* out[theme] += (count, covered), out's values being [count, covered] lists */
+static int
+add_tally(PyObject *out, PyObject *theme, Py_ssize_t count, Py_ssize_t covered)
+{
+    PyObject *pair = PyDict_GetItemWithError(out, theme); /* borrowed */
+    if (pair == NULL) {
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+        pair = Py_BuildValue("[nn]", count, covered);
+        if (pair == NULL) {
+            return -1;
+        }
+        int rc = PyDict_SetItem(out, theme, pair);
+        Py_DECREF(pair);
+        return rc;
+    }
+    Py_ssize_t values[2] = {count, covered};
+    for (int i = 0; i < 2; i++) {
+        Py_ssize_t old = PyLong_AsSsize_t(PyList_GET_ITEM(pair, i));
+        if (old == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        PyObject *v = PyLong_FromSsize_t(old + values[i]);
+        if (v == NULL) {
+            return -1;
+        }
+        PyList_SetItem(pair, i, v); /* steals v */
+    }
+    return 0;
+}
+
+/* One group of overlapping matches m[0:n]: its result from the cache or from resolve. */
+static int
+tally_group(const Match *m, Py_ssize_t n, PyObject *groups, PyObject *resolve, PyObject *out)
+{
+    Py_ssize_t origin = m[0].start;
+    PyObject *key = PyTuple_New(3 * n);
+    if (key == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t values[3] = {m[k].idx, m[k].start - origin, m[k].end - origin};
+        for (int j = 0; j < 3; j++) {
+            PyObject *v = PyLong_FromSsize_t(values[j]);
+            if (v == NULL) {
+                Py_DECREF(key);
+                return -1;
+            }
+            PyTuple_SET_ITEM(key, 3 * k + j, v);
+        }
+    }
+    PyObject *result = PyDict_GetItemWithError(groups, key); /* borrowed */
+    if (result != NULL) {
+        Py_INCREF(result);
+    }
+    else if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
+    else {
+        PyObject *group = PyList_New(n);
+        for (Py_ssize_t k = 0; group != NULL && k < n; k++) {
+            PyObject *t = Py_BuildValue("(nnn)", m[k].idx, m[k].start - origin, m[k].end - origin);
+            if (t == NULL) {
+                Py_CLEAR(group);
+                break;
+            }
+            PyList_SET_ITEM(group, k, t);
+        }
+        result = group == NULL ? NULL : PyObject_CallOneArg(resolve, group);
+        Py_XDECREF(group);
+        if (result == NULL || (PyDict_GET_SIZE(groups) < 100000 && PyDict_SetItem(groups, key, result) < 0)) {
+            Py_XDECREF(result);
+            Py_DECREF(key);
+            return -1;
+        }
+    }
+    Py_DECREF(key);
+    int rc = 0;
+    if (!PyTuple_Check(result)) {
+        PyErr_SetString(PyExc_TypeError, "resolve must return a tuple");
+        rc = -1;
+    }
+    for (Py_ssize_t k = 0; rc == 0 && k < PyTuple_GET_SIZE(result); k++) {
+        Py_ssize_t count, covered;
+        PyObject *theme;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(result, k), "O(nn)", &theme, &count, &covered) ||
+            add_tally(out, theme, count, covered) < 0) {
+            rc = -1;
+        }
+    }
+    Py_DECREF(result);
+    return rc;
+}
+
+static PyObject *
+tally(PyObject *self, PyObject *args)
+{
+    PyObject *keys, *singles, *starts, *complex_of, *simple_of, *families_of, *end_fn, *resolve;
+    PyObject *groups;
+    Py_ssize_t n_tokens;
+    if (!PyArg_ParseTuple(args, "(O!nO!O!)O!O!O!OOO!:tally", &PyList_Type, &keys, &n_tokens,
+                          &PyDict_Type, &singles, &PyList_Type, &starts, &PyDict_Type, &complex_of,
+                          &PyDict_Type, &simple_of, &PyDict_Type, &families_of, &end_fn, &resolve,
+                          &PyDict_Type, &groups)) {
+        return NULL;
+    }
+    Py_ssize_t n_keys = PyList_GET_SIZE(keys);
+    Matches found = {NULL, 0, 0};
+    unsigned char *covered = NULL;
+    PyObject *out = PyDict_New();
+    PyObject *counts = NULL; /* singles, less the positions inside other matches */
+    if (out == NULL) {
+        goto error;
+    }
+    for (Py_ssize_t s = 0; s < PyList_GET_SIZE(starts); s++) {
+        Py_ssize_t start = PyLong_AsSsize_t(PyList_GET_ITEM(starts, s));
+        if (start == -1 && PyErr_Occurred()) {
+            goto error;
+        }
+        if (start < 0 || start + 1 >= n_keys) {
+            PyErr_SetString(PyExc_IndexError, "tally: a start is out of range");
+            goto error;
+        }
+        PyObject *following = PyList_GET_ITEM(keys, start + 1);
+        PyObject *patterns = PyDict_GetItemWithError(complex_of, PyList_GET_ITEM(keys, start));
+        if (patterns == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_KeyError, "tally: a start's key starts no pattern");
+            }
+            goto error;
+        }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(patterns); k++) {
+            Py_ssize_t idx, width;
+            PyObject *second, *words;
+            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(patterns, k), "nOnO", &idx, &second, &width, &words)) {
+                goto error;
+            }
+            if (second != Py_None) {
+                int same = following != Py_None && PyObject_RichCompareBool(second, following, Py_EQ);
+                if (same < 0) {
+                    goto error;
+                }
+                if (!same) {
+                    continue;
+                }
+                if (width == 2) { /* a two-word phrase whose second word is there */
+                    if (matches_add(&found, idx, start, start + 2) < 0) {
+                        goto error;
+                    }
+                    continue;
+                }
+            }
+            if (words != Py_None) { /* plain words: compare them here (as _end does) */
+                if (!PyTuple_Check(words) || PyTuple_GET_SIZE(words) != width - 1) {
+                    PyErr_SetString(PyExc_TypeError, "tally: words must be a tuple of length - 1");
+                    goto error;
+                }
+                int all = start + width <= n_keys;
+                for (Py_ssize_t j = 0; all && j < width - 1; j++) {
+                    PyObject *next_key = PyList_GET_ITEM(keys, start + 1 + j);
+                    PyObject *word = PyTuple_GET_ITEM(words, j);
+                    all = next_key != Py_None && PyObject_RichCompareBool(word, next_key, Py_EQ);
+                    if (all < 0) {
+                        goto error;
+                    }
+                }
+                if (all && matches_add(&found, idx, start, start + width) < 0) {
+                    goto error;
+                }
+                continue;
+            }
+            PyObject *e = PyObject_CallFunction(end_fn, "nnO", idx, start, keys);
+            if (e == NULL) {
+                goto error;
+            }
+            if (e != Py_None) {
+                Py_ssize_t stop = PyLong_AsSsize_t(e);
+                if ((stop == -1 && PyErr_Occurred()) || matches_add(&found, idx, start, stop) < 0) {
+                    Py_DECREF(e);
+                    goto error;
+                }
+            }
+            Py_DECREF(e);
+        }
+    }
+    if (found.n) {
+        /* a simple key inside another match is resolved with it, not counted alone */
+        counts = PyDict_Copy(singles);
+        covered = PyMem_Calloc((size_t)n_keys, 1);
+        if (counts == NULL || covered == NULL) {
+            if (covered == NULL) {
+                PyErr_NoMemory();
+            }
+            goto error;
+        }
+        Py_ssize_t n_raw = found.n;
+        for (Py_ssize_t k = 0; k < n_raw; k++) {
+            if (found.items[k].end > n_keys) {
+                PyErr_SetString(PyExc_IndexError, "tally: a match ends after the keys");
+                goto error;
+            }
+            for (Py_ssize_t i = found.items[k].start; i < found.items[k].end; i++) {
+                covered[i] = 1;
+            }
+        }
+        for (Py_ssize_t i = 0; i < n_keys; i++) {
+            if (!covered[i]) {
+                continue;
+            }
+            PyObject *key = PyList_GET_ITEM(keys, i);
+            PyObject *simple = key == Py_None ? NULL : PyDict_GetItemWithError(simple_of, key);
+            if (simple == NULL) {
+                if (PyErr_Occurred()) {
+                    goto error;
+                }
+                continue;
+            }
+            if (add_count(counts, key, -1) < 0) {
+                goto error;
+            }
+            for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(simple); k++) {
+                Py_ssize_t idx = PyLong_AsSsize_t(PyTuple_GET_ITEM(simple, k));
+                if ((idx == -1 && PyErr_Occurred()) || matches_add(&found, idx, i, i + 1) < 0) {
+                    goto error;
+                }
+            }
+        }
+        qsort(found.items, (size_t)found.n, sizeof(Match), match_order);
+        Py_ssize_t first = 0, group_end = found.items[0].end;
+        for (Py_ssize_t k = 1; k <= found.n; k++) {
+            if (k == found.n || found.items[k].start >= group_end) {
+                if (tally_group(found.items + first, k - first, groups, resolve, out) < 0) {
+                    goto error;
+                }
+                first = k;
+                if (k < found.n) {
+                    group_end = found.items[k].end;
+                }
+            }
+            else if (found.items[k].end > group_end) {
+                group_end = found.items[k].end;
+            }
+        }
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    PyObject *source = counts != NULL ? counts : singles;
+    while (PyDict_Next(source, &pos, &key, &value)) {
+        Py_ssize_t n = PyLong_AsSsize_t(value);
+        if (n == -1 && PyErr_Occurred()) {
+            goto error;
+        }
+        if (!n) {
+            continue;
+        }
+        PyObject *themes = PyDict_GetItemWithError(families_of, key);
+        if (themes == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, key);
+            }
+            goto error;
+        }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(themes); k++) {
+            if (add_tally(out, PyTuple_GET_ITEM(themes, k), n, n) < 0) {
+                goto error;
+            }
+        }
+    }
+    PyMem_Free(found.items);
+    PyMem_Free(covered);
+    Py_XDECREF(counts);
+    return out;
+error:
+    PyMem_Free(found.items);
+    PyMem_Free(covered);
+    Py_XDECREF(counts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"keys_extend", keys_extend, METH_VARARGS,
      "keys_extend(paragraph, out, cache, match, french=False, abbreviations=None) -> int\n\n"
      "Append the key of each token of paragraph to out (see the module source); "
      "return the number of tokens."},
+    {"tally", tally, METH_VARARGS,
+     "tally(scanned, complex_of, simple_of, families_of, end, resolve, groups) -> dict\n\n"
+     "analysis.stream._FastCounter.tally for the result of Scanner.scan (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -657,6 +657,7 @@ class _FastCounter:
         self.families_of: dict[str, tuple[str, ...]] = {}  # key -> themes whose family has one
         self.complex_of: dict[str, tuple[tuple[int, str | None, int], ...]] = {}  # the other patterns
         self.groups: dict[tuple, tuple] = {}  # resolved groups of overlapping matches
+        self.c_groups: dict[tuple, tuple] = {}  # the same for the C tally (flat tuples as keys)
         self.parts: dict[tuple[int, int, str], bool] = {}
         self.themes = [t.id for t in dic.themes]
         self.parent_of = {t.id: t.parent for t in dic.themes}
@@ -706,7 +707,7 @@ class _FastCounter:
         starts = [
             start
             for start in itertools.compress(itertools.count(), map(complex_of.__contains__, keys))
-            if any(second is None or second == keys[start + 1] for _, second, _ in complex_of[keys[start]])
+            if any(second is None or second == keys[start + 1] for _, second, _, _ in complex_of[keys[start]])
         ]  # a key is never last: each paragraph ends with None
         return keys, len(keys) - keys.count(None), dict(singles), starts
 
@@ -720,7 +721,7 @@ class _FastCounter:
         complex_ = self.complex_of.get(key)
         if complex_ is None:
             return key, key in self.simple_of, False, None
-        seconds = [second for _, second, _ in complex_]
+        seconds = [second for _, second, _, _ in complex_]
         return key, key in self.simple_of, True, None if None in seconds else frozenset(seconds)
 
     def _candidates(self, key: str) -> tuple[int, ...]:
@@ -738,10 +739,16 @@ class _FastCounter:
                     tid for tid in self.themes if not owners.isdisjoint(self.members[tid])
                 )
             if complex_:
-                # (pattern, its second word when plain, its length): most candidates fail on
-                # the second word, and a two-word phrase needs no other test
+                # (pattern, its second word when plain, its length, its words after the first
+                # when none is a glob): most candidates fail on the second word, and a
+                # two-word phrase needs no other test
                 self.complex_of[key] = tuple(
-                    (idx, rest[0][0] if rest and not rest[0][1] else None, 1 + len(rest))
+                    (
+                        idx,
+                        rest[0][0] if rest and not rest[0][1] else None,
+                        1 + len(rest),
+                        None if any(is_glob for _, is_glob in rest) else tuple(part for part, _ in rest),
+                    )
                     for idx in complex_
                     for rest in (self.rest[idx],)
                 )
@@ -780,6 +787,21 @@ class _FastCounter:
     def tally(self, scanned: tuple[list[str | None], int, dict[str, int], list[int]]) -> dict[str, list[int]]:
         """Theme -> [counted matches, tokens they cover], themes with matches only.
 
+        The C extension's ``tally`` when it is used, else :meth:`_tally` (the
+        definition; ``tests/test_stream.py`` compares both).
+        """
+        if self.native:
+            return _fastkeys.tally(
+                scanned, self.complex_of, self.simple_of, self.families_of, self._end, self._group_result,
+                self.c_groups,
+            )  # fmt: skip
+        return self._tally(scanned)
+
+    def _tally(
+        self, scanned: tuple[list[str | None], int, dict[str, int], list[int]]
+    ) -> dict[str, list[int]]:
+        """Theme -> [counted matches, tokens they cover], themes with matches only.
+
         The counts of :func:`analysis.lookup.tokens_lookup` (``overlap="longest"``)
         for the result of :meth:`scan`, without spans for most matches. A
         one-token match of a pattern that no theme excludes, at a position that no
@@ -793,7 +815,7 @@ class _FastCounter:
         found = []
         for start in starts:
             following = keys[start + 1]  # a key is never last: each paragraph ends with None
-            for idx, second, width in complex_of[keys[start]]:  # type: ignore[index]
+            for idx, second, width, _ in complex_of[keys[start]]:  # type: ignore[index]
                 if second is not None:
                     if second != following:
                         continue
@@ -842,16 +864,19 @@ class _FastCounter:
                 key = tuple((idx, a - origin, b - origin) for idx, a, b in group)
                 result = cache.get(key)
                 if result is None:
-                    result = tuple(
-                        (tid, (len(spans), sum(b - a for a, b in spans)))
-                        for tid, spans in self._resolve(group).items()
-                    )
+                    result = self._group_result(group)
                     if len(cache) < 100_000:
                         cache[key] = result
                 yield from result
                 group = []
             group.append(match)
             group_end = max(group_end, match[2]) if len(group) > 1 else match[2]
+
+    def _group_result(self, group: list[tuple[int, int, int]]) -> tuple[tuple[str, tuple[int, int]], ...]:
+        """((theme, (count, tokens covered)), ...) of one group of overlapping matches."""
+        return tuple(
+            (tid, (len(spans), sum(b - a for a, b in spans))) for tid, spans in self._resolve(group).items()
+        )
 
     def _resolve(self, found: list[tuple[int, int, int]]) -> dict[str, list[tuple[int, int]]]:
         """Theme -> counted (start, end) spans of raw matches after rules 3-6 (themes with matches only)."""
