@@ -292,8 +292,16 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 
 # --------------------------------------------------------------------------- counting
-def test_fast_path_equals_library_path_on_seed_and_synthetic(docs):
+@pytest.mark.parametrize("compiled", [True, False], ids=["C extension", "no compiler"])
+def test_fast_path_equals_library_path_on_seed_and_synthetic(docs, compiled, monkeypatch, request):
     from analysis.corpus import read_text
+
+    if not compiled:  # as installed without a C compiler: the regex and the Python tallies
+        monkeypatch.setattr(stream, "_fastkeys", None)
+        monkeypatch.setattr(stream, "_COUNTERS", {})
+        stream._native_rules_agree.cache_clear()
+        request.addfinalizer(stream._native_rules_agree.cache_clear)
+        assert stream.tokeniser_engine() == "regex"
 
     seed_text, _ = read_text(config.RAW_DIR / f"{config.DEFAULT_FOCUS_ID}.txt")
     chunk = [*docs, {"doc_id": "seed", "text": seed_text, "language": "fr", "title": None}]
@@ -670,6 +678,7 @@ def test_c_extension_is_built_and_agrees_with_the_tokeniser():
 
     assert stream._fastkeys is not None, "run `make setup` (needs a C compiler)"
     assert french_elision_rules() == (stream._fastkeys.WHOLE, stream._fastkeys.ELIDED)
+    assert stream._fastkeys.API == stream._FASTKEYS_API, "a stale build: run `make setup`"
     assert stream.tokeniser_engine() == "C extension"
 
 

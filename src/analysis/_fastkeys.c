@@ -1160,6 +1160,11 @@ PyInit__fastkeys(void)
         Py_DECREF(m);
         return NULL;
     }
+    /* 2: Scanner and tally (analysis.stream checks it: a stale build is not used) */
+    if (PyModule_AddIntConstant(m, "API", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     const char *names[] = {"WHOLE", "ELIDED"};
     const char **lists[] = {whole, elided};
     for (int i = 0; i < 2; i++) {

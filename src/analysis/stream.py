@@ -75,14 +75,21 @@ except ImportError:  # pragma: no cover - the same regex in Python, slower
     _fastkeys = None  # type: ignore[assignment]
 
 
+_FASTKEYS_API = 2  # analysis._fastkeys.API of the C source in this version
+
+
 @functools.cache
 def _native_rules_agree() -> bool:
-    """The C extension's copy of the French apostrophe rules is the tokeniser's."""
+    """The C extension is this version's and its copy of the French apostrophe rules is the tokeniser's."""
     from analysis.tokens import french_elision_rules
 
-    agree = _fastkeys is not None and french_elision_rules() == (_fastkeys.WHOLE, _fastkeys.ELIDED)
+    agree = (
+        _fastkeys is not None
+        and getattr(_fastkeys, "API", 1) == _FASTKEYS_API
+        and french_elision_rules() == (_fastkeys.WHOLE, _fastkeys.ELIDED)
+    )
     if _fastkeys is not None and not agree:
-        logger.warning("analysis._fastkeys is out of date with the tokeniser: rebuild it (make setup)")
+        logger.warning("analysis._fastkeys is out of date: rebuild it (make setup)")
     return agree
 
 
