@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from analysis.clean import audit_summary, clean_text, corpus_clean
 from analysis.corpus import corpus
 
@@ -115,7 +117,22 @@ def _typography_oracle(text: str, language: str) -> str:
 @settings(max_examples=400, deadline=None)
 @given(text=_TYPO_TEXTS)
 def test_unwrap_equals_its_regex_definition(text):
-    assert clean_module._step_unwrap(text).text == _unwrap_oracle(text)
+    """Both engines: the step as used (the C extension when built) and the Python one."""
+    expected = _unwrap_oracle(text)
+    assert clean_module._step_unwrap(text).text == expected
+    assert clean_module._unwrap_python(text) == expected
+
+
+def test_c_unwrap_equals_python_for_every_character():
+    """Every BMP code point (surrogates aside) and every 7th astral one, around line breaks."""
+    from analysis import native
+
+    if native.fastkeys() is None:
+        pytest.skip("C extension not built")
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 7)]
+    for start in range(0, len(codes), 4096):
+        text = "".join(f"{c}a{c}\n{c} \n\t{c}\n \n{c}" for c in map(chr, codes[start : start + 4096]))
+        assert native.fastkeys().unwrap(text) == clean_module._unwrap_python(text)
 
 
 @settings(max_examples=400, deadline=None)
@@ -124,4 +141,73 @@ def test_unwrap_equals_its_regex_definition(text):
     language=st.sampled_from(["fr", "en"]),
 )
 def test_typography_equals_its_regex_definition(text, language):
-    assert clean_module._step_typography(text, language).text == _typography_oracle(text, language)
+    """Both engines: the step as used (the C extension when built) and the Python one."""
+    expected = _typography_oracle(text, language)
+    assert clean_module._step_typography(text, language).text == expected
+    assert clean_module._typography_python(text, language).text == expected
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_c_typography_equals_python_for_every_character(language):
+    """Every BMP code point (surrogates aside) and every 7th astral one, alone and around marks."""
+    from analysis import native
+
+    if native.fastkeys() is None:
+        pytest.skip("C extension not built")
+    assert clean_module._c_typography() is not None
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 7)]
+    for start in range(0, len(codes), 4096):
+        text = "".join(f"{c}a{c} ;{c}« {c}»{c}? {c}\n" for c in map(chr, codes[start : start + 4096]))
+        expected = clean_module._typography_python(text, language).text
+        assert clean_module._step_typography(text, language).text == expected
+
+
+_SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()] + ["\u200b", "\ufeff", "a", "B", "é", "É"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    a=st.text(alphabet=st.sampled_from(_SPACES), max_size=12),
+    b=st.text(alphabet=st.sampled_from(_SPACES), max_size=12),
+)
+def test_title_comparison_equals_its_regex_definition(a, b):
+    def norm(s: str) -> str:
+        return re.sub(r"\s+", " ", s).strip().lower()
+
+    assert clean_module._same_words(a, b) == (norm(a) == norm(b))
+    assert clean_module._same_words(a, a.upper())
+
+
+def test_every_whitespace_character_is_whitespace_to_re_and_str_alike():
+    """The equivalence above rests on this: one definition of whitespace (all of Unicode)."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    assert [c for c in chars if c.isspace()] == [c for c in chars if re.fullmatch(r"\s", c)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.sampled_from(
+            [
+                "A lire également :",
+                "Source https://x.example, le 1er",
+                "\\###",
+                "Texte.",
+                "",
+                "  lire aussi",
+                "voir",
+            ]
+        ),
+        max_size=8,
+    )
+)
+def test_boilerplate_shortcut_keeps_the_step(lines):
+    """The one-pass test for "no line matches" gives the same text as the line loop."""
+    text = "\n".join(lines)
+    patterns = clean_module.boilerplate_patterns()
+    kept = [line for line in lines if not any(rx.match(line) for _, rx, _ in patterns)]
+    change = clean_module._step_boilerplate(text, patterns)
+    if len(kept) == len(lines):
+        assert change.text == text and not change.removed
+    else:
+        assert change.removed

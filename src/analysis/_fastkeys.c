@@ -1,5 +1,7 @@
 /*
- * analysis._fastkeys: the tokeniser's common case in C, for corpus-scale counting.
+ * analysis._fastkeys: the hot loops of corpus-scale counting in C (analysis.stream): the
+ * tokeniser's common case, the Scanner, the tally, and the unwrap and typography steps of
+ * cleaning.
  *
  * keys_extend(paragraph, out, cache, match, french, abbreviations) appends to the list `out` the match key
  * of every token of `paragraph`, exactly as
@@ -1111,6 +1113,304 @@ error:
     return NULL;
 }
 
+/* ------------------------------------------------------------------- typography
+ *
+ * typography(text, french) -> str: the typography step of analysis.clean
+ * (_step_typography: its regex definitions are in tests/test_clean.py), one loop per rule:
+ *
+ *   1. the characters of TYPOGRAPHY replaced (apostrophes, quotation marks, dashes,
+ *      spaces) or removed (zero-width and control characters);
+ *   2. «\s*  -> "« "            3. \s*»  -> " »"
+ *   4. French: (?<=\S)[ \t]*([;:!?])(?=\s|$) -> " \1";  otherwise [ \t]+([;:!?]) -> "\1"
+ *   5. [ \t]{2,} -> " "         6. " +\n" -> "\n"          7. str.strip()
+ *
+ * \s is Py_UNICODE_ISSPACE, as in sre and str.strip(). The table is exported as TYPOGRAPHY
+ * ({character: replacement}); analysis.clean uses this function only while it equals its own. */
+typedef struct {
+    Py_UCS4 from, to; /* to == 0: removed */
+} TypoRule;
+
+static const TypoRule typo_rules[] = {
+    {0x2019, '\''}, {0x02BC, '\''},  {0x2018, '\''},  {'`', '\''},     {0x00B4, '\''},  {0x201C, '"'},
+    {0x201D, '"'},  {0x201E, '"'},   {0x201F, '"'},   {0x2014, 0x2013}, {0x2015, 0x2013}, {0x2012, 0x2013},
+    {0x2010, '-'},  {0x2011, '-'},   {0x00A0, ' '},   {0x202F, ' '},   {0x2007, ' '},   {0x2009, ' '},
+    {0x200A, ' '},  {0x2002, ' '},   {0x2003, ' '},   {0x200B, 0},     {0xFEFF, 0},     {0x00AD, 0},
+    {0, 0},
+};
+
+static int
+is_control(Py_UCS4 ch)
+{
+    return ch <= 0x08 || (ch >= 0x0B && ch <= 0x1F) || (ch >= 0x7F && ch <= 0x9F);
+}
+
+static int
+is_mark(Py_UCS4 ch)
+{
+    return ch == ';' || ch == ':' || ch == '!' || ch == '?';
+}
+
+/* 1: the replacement of ch (0 when it is removed, ch itself when it stays) */
+static inline Py_UCS4
+typo_map(Py_UCS4 ch)
+{
+    if (ch >= 0x20 && ch < 0x7F && ch != '`') {
+        return ch; /* printable ASCII but the backquote */
+    }
+    if (is_control(ch)) {
+        return 0;
+    }
+    if ((ch < 0xA0 && ch != '`') || (ch > 0xB4 && ch < 0x2BC) || (ch > 0x2BC && ch < 0x2002) || ch > 0xFEFF) {
+        return ch; /* no rule in these ranges */
+    }
+    for (const TypoRule *r = typo_rules; r->from; r++) {
+        if (r->from == ch) {
+            return r->to;
+        }
+    }
+    return ch;
+}
+
+static PyObject *
+typography(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    int french;
+    if (!PyArg_ParseTuple(args, "Up:typography", &text, &french)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    /* plain arrays (no switch on the kind per character); every rule adds at most one
+     * character per character */
+    Py_UCS4 *in = PyUnicode_AsUCS4Copy(text);
+    Py_UCS4 *a = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(2 * n + 1));
+    Py_UCS4 *b = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(2 * n + 1));
+    if (in == NULL || a == NULL || b == NULL) {
+        PyMem_Free(in);
+        PyMem_Free(a);
+        PyMem_Free(b);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t m = 0, k;
+    int laquo = 0, raquo = 0, marks = 0;
+    for (Py_ssize_t i = 0; i < n; i++) { /* 1 */
+        Py_UCS4 ch = typo_map(in[i]);
+        if (ch) {
+            a[m++] = ch;
+            laquo |= ch == 0x00AB;
+            raquo |= ch == 0x00BB;
+            marks |= is_mark(ch);
+        }
+    }
+    Py_UCS4 *tmp;
+/* the output of a rule becomes the input of the next */
+#define SWAP() (tmp = a, a = b, b = tmp, m = k)
+    if (laquo) { /* 2: the whitespace after each « becomes one space */
+        k = 0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            b[k++] = a[i];
+            if (a[i] == 0x00AB) {
+                while (i + 1 < m && Py_UNICODE_ISSPACE(a[i + 1])) {
+                    i++;
+                }
+                b[k++] = ' ';
+            }
+        }
+        SWAP();
+    }
+    if (raquo) { /* 3: the whitespace before each » becomes one space (an earlier » stops it) */
+        k = 0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            if (a[i] == 0x00BB) {
+                while (k > 0 && Py_UNICODE_ISSPACE(b[k - 1])) {
+                    k--;
+                }
+                b[k++] = ' ';
+                b[k++] = 0x00BB;
+            }
+            else {
+                b[k++] = a[i];
+            }
+        }
+        SWAP();
+    }
+    if (marks) { /* 4 */
+        k = 0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            Py_UCS4 ch = a[i];
+            if (is_mark(ch)) {
+                Py_ssize_t j = i; /* the spaces and tabs before the mark */
+                while (j > 0 && (a[j - 1] == ' ' || a[j - 1] == '\t')) {
+                    j--;
+                }
+                if (french) {
+                    int end_or_space = i + 1 == m || Py_UNICODE_ISSPACE(a[i + 1]);
+                    if (end_or_space && j > 0 && !Py_UNICODE_ISSPACE(a[j - 1])) {
+                        k -= i - j; /* they were copied: one space instead */
+                        b[k++] = ' ';
+                    }
+                }
+                else {
+                    k -= i - j;
+                }
+            }
+            b[k++] = ch;
+        }
+        SWAP();
+    }
+    k = 0; /* 5 and 6 in one loop: 6 looks back at what 5 has written */
+    for (Py_ssize_t i = 0; i < m; i++) {
+        if ((a[i] == ' ' || a[i] == '\t') && i + 1 < m && (a[i + 1] == ' ' || a[i + 1] == '\t')) {
+            while (i + 1 < m && (a[i + 1] == ' ' || a[i + 1] == '\t')) {
+                i++;
+            }
+            b[k++] = ' '; /* 5: runs of two or more spaces and tabs become one space */
+            continue;
+        }
+        if (a[i] == '\n') {
+            while (k > 0 && b[k - 1] == ' ') { /* 6: spaces before a line break go */
+                k--;
+            }
+        }
+        b[k++] = a[i];
+    }
+    SWAP();
+#undef SWAP
+    Py_ssize_t start = 0, end = m; /* 7 */
+    while (start < end && Py_UNICODE_ISSPACE(a[start])) {
+        start++;
+    }
+    while (end > start && Py_UNICODE_ISSPACE(a[end - 1])) {
+        end--;
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a + start, end - start);
+    PyMem_Free(in);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    return out;
+}
+
+static PyObject *
+typography_table(void)
+{
+    PyObject *table = PyDict_New();
+    for (Py_UCS4 ch = 0; table != NULL && ch < 0x10000; ch++) {
+        Py_UCS4 to = typo_map(ch);
+        if (to == ch && ch != 0) { /* NUL is removed: typo_map(0) is 0 */
+            continue;
+        }
+        PyObject *key = PyUnicode_FromOrdinal((int)ch);
+        PyObject *value = to ? PyUnicode_FromOrdinal((int)to) : PyUnicode_FromString("");
+        if (key == NULL || value == NULL || PyDict_SetItem(table, key, value) < 0) {
+            Py_CLEAR(table);
+        }
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+    }
+    return table;
+}
+
+/* ------------------------------------------------------------------------ unwrap
+ *
+ * unwrap(text) -> str: the unwrap step of analysis.clean, defined in tests/test_clean.py as
+ *
+ *     paragraphs = re.split(r"\n[ \t]*\n", text)
+ *     joined = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
+ *     "\n\n".join(p for p in joined if p)
+ *
+ * A piece holds no line break followed by spaces, tabs and another line break, so each of
+ * its line breaks becomes one space with the spaces and tabs around it; strip() is
+ * Py_UNICODE_ISSPACE, as in str.strip(). */
+static int
+is_blank(Py_UCS4 ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+static PyObject *
+unwrap(PyObject *self, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "unwrap() expects a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    Py_UCS4 *in = PyUnicode_AsUCS4Copy(arg); /* plain arrays: no switch on the kind per character */
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n + 1));
+    if (in == NULL || out == NULL) {
+        PyMem_Free(in);
+        PyMem_Free(out);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t k = 0, p = 0;
+    while (p <= n) {
+        /* the piece [p, q) ends at the next \n[ \t]*\n (or the end); the next starts at `next` */
+        Py_ssize_t q = p, next = n + 1;
+        while (q < n) {
+            if (in[q] == '\n') {
+                Py_ssize_t r = q + 1;
+                while (r < n && is_blank(in[r])) {
+                    r++;
+                }
+                if (r < n && in[r] == '\n') {
+                    next = r + 1;
+                    break;
+                }
+            }
+            q++;
+        }
+        /* the piece's lines joined by one space, then stripped */
+        Py_ssize_t start = k;
+        for (Py_ssize_t i = p; i < q; i++) {
+            Py_UCS4 ch = in[i];
+            if (is_blank(ch) || ch == '\n') {
+                Py_ssize_t j = i; /* a run of spaces and tabs, with a line break in it? */
+                while (j < q && is_blank(in[j])) {
+                    j++;
+                }
+                if (j < q && in[j] == '\n') {
+                    j++;
+                    while (j < q && is_blank(in[j])) {
+                        j++;
+                    }
+                    out[k++] = ' ';
+                    i = j - 1;
+                    continue;
+                }
+                for (; i < j; i++) { /* no: the run stays */
+                    out[k++] = in[i];
+                }
+                i--;
+                continue;
+            }
+            out[k++] = ch;
+        }
+        Py_ssize_t a = start, b = k;
+        while (a < b && Py_UNICODE_ISSPACE(out[a])) {
+            a++;
+        }
+        while (b > a && Py_UNICODE_ISSPACE(out[b - 1])) {
+            b--;
+        }
+        if (a < b) {
+            Py_ssize_t len = b - a, to = start > 0 ? start + 2 : start; /* "\n\n" between paragraphs */
+            memmove(out + to, out + a, sizeof(Py_UCS4) * (size_t)len);
+            if (to > start) {
+                out[start] = out[start + 1] = '\n';
+            }
+            k = to + len;
+        }
+        else {
+            k = start;
+        }
+        p = next;
+    }
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
+    PyMem_Free(in);
+    PyMem_Free(out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"keys_extend", keys_extend, METH_VARARGS,
      "keys_extend(paragraph, out, cache, match, french=False, abbreviations=None) -> int\n\n"
@@ -1119,6 +1419,10 @@ static PyMethodDef methods[] = {
     {"tally", tally, METH_VARARGS,
      "tally(scanned, complex_of, simple_of, families_of, end, resolve, groups) -> dict\n\n"
      "analysis.stream._FastCounter.tally for the result of Scanner.scan (see the module source)."},
+    {"unwrap", unwrap, METH_O,
+     "unwrap(text) -> str\n\nThe unwrap step of analysis.clean (see the module source)."},
+    {"typography", typography, METH_VARARGS,
+     "typography(text, french) -> str\n\nThe typography step of analysis.clean (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1160,8 +1464,11 @@ PyInit__fastkeys(void)
         Py_DECREF(m);
         return NULL;
     }
-    /* 2: Scanner and tally (analysis.stream checks it: a stale build is not used) */
-    if (PyModule_AddIntConstant(m, "API", 2) < 0) {
+    /* 3: Scanner, tally, unwrap and typography (analysis.native checks it: a stale build is not used) */
+    PyObject *table = typography_table();
+    int rc = table == NULL ? -1 : PyModule_AddObjectRef(m, "TYPOGRAPHY", table);
+    Py_XDECREF(table);
+    if (rc < 0 || PyModule_AddIntConstant(m, "API", 3) < 0) {
         Py_DECREF(m);
         return NULL;
     }

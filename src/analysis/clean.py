@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 from analysis import config
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     import pandas as pd
 
     from analysis.corpus import Corpus
@@ -56,13 +58,25 @@ class Change:
 
 
 # --------------------------------------------------------------------------- steps
+def _same_words(a: str, b: str) -> bool:
+    """``a`` and ``b`` are equal once whitespace runs are one space, ends stripped and case lowered.
+
+    ``" ".join(s.split())`` is ``re.sub(r"\\s+", " ", s).strip()``: ``str.split``,
+    ``str.strip`` and ``re``'s ``\\s`` share one definition of whitespace
+    (tests/test_clean.py checks it).
+    """
+    return " ".join(a.split()).lower() == " ".join(b.split()).lower()
+
+
 def _step_title(text: str, title: str | None) -> Change:
     if not title:
         return Change("title", text)
-    first, sep, rest = text.lstrip("\ufeff").partition("\n")
-    norm = functools.partial(re.sub, r"\s+", " ")
-    if norm(first).strip().lower() == norm(title).strip().lower():
-        return Change("title", rest.lstrip("\n") if sep else "", "removed the title line", [first.strip()])
+    body = text.lstrip("\ufeff")
+    cut = body.find("\n")
+    first = body if cut < 0 else body[:cut]
+    if _same_words(first, title):
+        rest = "" if cut < 0 else body[cut + 1 :].lstrip("\n")
+        return Change("title", rest, "removed the title line", [first.strip()])
     return Change("title", text)
 
 
@@ -205,6 +219,8 @@ def boilerplate_patterns(path: str | None = None) -> tuple[tuple[str, re.Pattern
 
 def _step_boilerplate(text: str, patterns) -> Change:
     lines = text.split("\n")
+    if not any(any(map(rx.match, lines)) for _, rx, _ in patterns):  # the common case, in one pass each
+        return Change("boilerplate", text)
     kept: list[str] = []
     removed: list[str] = []
     names: list[str] = []
@@ -223,15 +239,22 @@ def _step_boilerplate(text: str, patterns) -> Change:
 
 
 def _step_unwrap(text: str) -> Change:
+    from analysis import native
+
+    module = native.fastkeys()
+    out = module.unwrap(text) if module is not None else _unwrap_python(text)  # tests/test_clean.py: equal
+    n_lines = text.count("\n") - out.count("\n")
+    n_paragraphs = out.count("\n\n") + 1 if out else 0  # no paragraph keeps a line break
+    return Change("unwrap", out, f"joined {n_lines} line break(s) into {n_paragraphs} paragraph(s)")
+
+
+def _unwrap_python(text: str) -> str:
     if " \n" in text or "\n " in text or "\t" in text:
         paragraphs = re.split(r"\n[ \t]*\n", text)
         joined = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
     else:  # no space or tab beside a line break: the same split and join without regexes
         joined = [p.replace("\n", " ").strip() for p in text.split("\n\n")]
-    joined = [p for p in joined if p]
-    out = "\n\n".join(joined)
-    n_lines = text.count("\n") - out.count("\n")
-    return Change("unwrap", out, f"joined {n_lines} line break(s) into {len(joined)} paragraph(s)")
+    return "\n\n".join(p for p in joined if p)
 
 
 _TYPO = str.maketrans(
@@ -303,7 +326,32 @@ def _space_before_marks(text: str) -> str:
     return "".join(out)
 
 
+_CONTROL_MAP = {chr(c): "" for c in (*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+
+
+@functools.cache
+def _c_typography() -> Callable[[str, bool], str] | None:
+    """The C extension's typography step, while its table is this module's (else None)."""
+    from analysis import native
+
+    module = native.fastkeys()
+    if module is None:
+        return None
+    if module.TYPOGRAPHY != {**_TYPO_MAP, **_CONTROL_MAP}:
+        logger.warning("analysis._fastkeys has another typography table: rebuild it (make setup)")
+        return None
+    return module.typography
+
+
 def _step_typography(text: str, language: str) -> Change:
+    typography = _c_typography()
+    if typography is not None:  # the same rules in C (tests/test_clean.py checks both)
+        out = typography(text, language == "fr")
+        return Change("typography", out, "normalised punctuation and spaces" if out != text else "")
+    return _typography_python(text, language)
+
+
+def _typography_python(text: str, language: str) -> Change:
     # each substitution is skipped when its text cannot occur (plain ``in`` tests are cheap);
     # tests/test_clean.py checks the result against the plain regex substitutions
     before = text

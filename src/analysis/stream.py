@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from analysis import __version__, config
+from analysis import __version__, config, native
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -69,27 +69,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-try:  # the tokeniser's common case in C (setup.py builds it when a C compiler is there)
-    from analysis import _fastkeys
-except ImportError:  # pragma: no cover - the same regex in Python, slower
-    _fastkeys = None  # type: ignore[assignment]
-
-
-_FASTKEYS_API = 2  # analysis._fastkeys.API of the C source in this version
+_fastkeys = native.fastkeys()  # the C extension, or None (tests set it to None)
 
 
 @functools.cache
 def _native_rules_agree() -> bool:
-    """The C extension is this version's and its copy of the French apostrophe rules is the tokeniser's."""
+    """The C extension is there and its copy of the French apostrophe rules is the tokeniser's."""
     from analysis.tokens import french_elision_rules
 
-    agree = (
-        _fastkeys is not None
-        and getattr(_fastkeys, "API", 1) == _FASTKEYS_API
-        and french_elision_rules() == (_fastkeys.WHOLE, _fastkeys.ELIDED)
-    )
+    agree = _fastkeys is not None and french_elision_rules() == (_fastkeys.WHOLE, _fastkeys.ELIDED)
     if _fastkeys is not None and not agree:
-        logger.warning("analysis._fastkeys is out of date: rebuild it (make setup)")
+        logger.warning("analysis._fastkeys is out of date with the tokeniser: rebuild it (make setup)")
     return agree
 
 
