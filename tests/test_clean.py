@@ -211,3 +211,19 @@ def test_boilerplate_shortcut_keeps_the_step(lines):
         assert change.text == text and not change.removed
     else:
         assert change.removed
+
+
+_NFC_ALPHABET = [
+    "e", "E", "a", "\u0301", "\u0300", "\u0327", "\u0323", "\u0302", "\u1100", "\u1161", "\u11a8",
+    "\uac00", "\u212b", "\u0958", "\n", "\r", " ", "\u0345", "\u0f73", "é", "\U0001d15e",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_NFC_ALPHABET), max_size=40))
+def test_nfc_line_by_line_equals_unicodedata(parts):
+    """Combining marks, Hangul jamo, singletons and exclusions on both sides of line breaks."""
+    import unicodedata
+
+    text = "".join(parts)
+    assert clean_module.nfc(text) == unicodedata.normalize("NFC", text)

@@ -607,14 +607,21 @@ def counts_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         per_1000 = np.where(tokens[:, None] > 0, 1000.0 * count / tokens[:, None], np.nan)
         share = np.where(root_total[:, None] > 0, count / root_total[:, None], np.nan)
+    # text columns: each distinct value converted once, then repeated by position
+    doc_rows = np.repeat(np.arange(n_docs), n_themes)
+    theme_rows = np.tile(np.arange(n_themes), n_docs)
+
+    def repeated(values: list, rows: np.ndarray) -> pd.Series:
+        return pd.Series(values).take(rows).reset_index(drop=True)
+
     return pd.DataFrame(
         {
-            "doc_id": [doc_id for doc_id in doc_ids for _ in range(n_themes)],
-            "theme": [t.id for t in themes] * n_docs,
-            "parent": [t.parent for t in themes] * n_docs,
+            "doc_id": repeated(list(doc_ids), doc_rows),
+            "theme": repeated([t.id for t in themes], theme_rows),
+            "parent": repeated([t.parent for t in themes], theme_rows),
             "is_root": np.tile([t.parent is None for t in themes], n_docs),
-            "label_fr": [t.labels.get("fr", t.id) for t in themes] * n_docs,
-            "label_en": [t.labels.get("en", t.id) for t in themes] * n_docs,
+            "label_fr": repeated([t.labels.get("fr", t.id) for t in themes], theme_rows),
+            "label_en": repeated([t.labels.get("en", t.id) for t in themes], theme_rows),
             "count": count.ravel(),
             "matched_tokens": covered.ravel(),
             "tokens": np.repeat(tokens, n_themes),

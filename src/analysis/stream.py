@@ -53,14 +53,13 @@ import os
 import re
 import sys
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from analysis import __version__, config, native
+from analysis import __version__, clean, config, native
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -513,10 +512,11 @@ def load_dictionary(path: str | Path) -> Dictionary:
 
 def _clean(doc: dict[str, Any], text: str | None = None) -> str:
     """Clean a document's text (or ``text``: the same text already in NFC)."""
-    from analysis.clean import clean_text
+    from analysis.clean import _clean_nfc, clean_text
 
-    raw = doc["text"] if text is None else text
-    return clean_text(raw, language=doc["language"], title=doc.get("title"), audit=False).text
+    if text is None:
+        return clean_text(doc["text"], language=doc["language"], title=doc.get("title"), audit=False).text
+    return _clean_nfc(text, doc["language"], doc.get("title")).text
 
 
 def _documents_table(
@@ -531,7 +531,7 @@ def _documents_table(
                 meta.setdefault(key, None)
     rows = []
     if nfc is None:
-        nfc = [unicodedata.normalize("NFC", doc["text"]) for doc in docs]
+        nfc = [clean.nfc(doc["text"]) for doc in docs]
     for doc, n, text in zip(docs, n_tokens, nfc, strict=True):
         raw = text.encode("utf-8")
         row = {key: doc.get(key) for key in meta}
@@ -1034,7 +1034,7 @@ def process_chunk(
         raise ValueError(
             f"dictionary {dictionary_path} has sha256 {dic.hash[:12]}…, expected {dictionary_sha256[:12]}…"
         )
-    nfc = [unicodedata.normalize("NFC", doc["text"]) for doc in docs]  # once: cleaning sees NFC text
+    nfc = [clean.nfc(doc["text"]) for doc in docs]  # once: cleaning sees NFC text
     cleaned = [_clean(doc, text) for doc, text in zip(docs, nfc, strict=True)]
     if method == "fast":
         counts, n_tokens = _count_fast(docs, cleaned, dic)
