@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -925,3 +926,48 @@ def test_c_tally_on_a_hand_checked_text():
     scanned = counter.scan("La mer de Chine méridionale, la paix et la mer.")
     assert counter.tally(scanned) == {"seas": [2, 5], "asia": [2, 5], "europe": [1, 1]}
     assert counter._tally(scanned) == counter.tally(scanned)
+
+
+def test_threads_share_no_counter_and_count_alike():
+    """A Dask worker may run chunks in several threads: each thread has its own counters."""
+    import concurrent.futures
+    import threading
+
+    docs = [
+        {"doc_id": f"t{i}", "text": f"La paix en Ukraine, mot{i} et le Conseil {i}x.", "language": "fr"}
+        for i in range(400)
+    ]  # new words in every document: the scanners call back into Python all along
+    barrier = threading.Barrier(4)
+
+    def run(_):
+        barrier.wait()
+        return stream.process_chunk(docs, config.DEFAULT_DICTIONARY)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, inside lookups too
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(run, range(4)))
+    finally:
+        sys.setswitchinterval(interval)
+    alone = stream.process_chunk(docs, config.DEFAULT_DICTIONARY)  # after: the threads met new words
+    for result in results:
+        for table in ("documents", "counts"):
+            pd.testing.assert_frame_equal(result[table], alone[table])
+
+
+@needs_c
+def test_c_scanner_refuses_a_second_call_while_it_runs():
+    counter = stream._FastCounter(_DICTS[False], "fr")
+    inner = []
+
+    def lookup(surface):
+        with pytest.raises(RuntimeError, match="one Scanner per thread"):
+            scanner.scan("encore")
+        inner.append(surface)
+        return counter._surface(surface)
+
+    scanner = stream._fastkeys.Scanner(counter.regex.match, lookup, True)
+    assert scanner.scan("paix")[0] == ["paix", None]
+    assert inner == ["paix"]
+    assert scanner.scan("paix mer")[0] == ["paix", "mer", None]  # usable again afterwards

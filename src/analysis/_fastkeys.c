@@ -357,6 +357,7 @@ typedef struct {
     Py_ssize_t mask;
     Entry scratch; /* a surface met when the table is full */
     unsigned long stamp;
+    int busy; /* in scan(): lookup runs Python code, which may switch threads */
 } Scanner;
 
 static Py_hash_t
@@ -625,6 +626,10 @@ Scanner_scan(Scanner *self, PyObject *arg)
         PyErr_SetString(PyExc_TypeError, "Scanner.__init__ was not called");
         return NULL;
     }
+    if (self->busy) { /* its table may move under the first call: one Scanner per thread */
+        PyErr_SetString(PyExc_RuntimeError, "Scanner.scan is already running (one Scanner per thread)");
+        return NULL;
+    }
     PyObject *text = arg;
     ScanContext c = {self, PyList_New(0), PyList_New(0), PyDict_New(), 0, NULL, 0, 0, -1, NULL};
     PyObject *result = NULL;
@@ -632,6 +637,7 @@ Scanner_scan(Scanner *self, PyObject *arg)
         goto done;
     }
     self->stamp++;
+    self->busy = 1;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -672,6 +678,7 @@ Scanner_scan(Scanner *self, PyObject *arg)
     }
     result = Py_BuildValue("OnOO", c.keys, c.n_tokens, c.singles, c.starts);
 done:
+    self->busy = 0;
     Py_XDECREF(c.keys);
     Py_XDECREF(c.starts);
     Py_XDECREF(c.singles);

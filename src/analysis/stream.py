@@ -52,6 +52,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -652,7 +653,8 @@ class _FastCounter:
         self.trigger: set[str] = set()  # keys that start at least one pattern
         self.simple_of: dict[str, tuple[int, ...]] = {}  # key -> its simple patterns
         self.families_of: dict[str, tuple[str, ...]] = {}  # key -> themes whose family has one
-        self.complex_of: dict[str, tuple[tuple[int, str | None, int], ...]] = {}  # the other patterns
+        # the other patterns
+        self.complex_of: dict[str, tuple[tuple[int, str | None, int, tuple[str, ...] | None], ...]] = {}
         self.groups: dict[tuple, tuple] = {}  # resolved groups of overlapping matches
         self.c_groups: dict[tuple, tuple] = {}  # the same for the C tally (flat tuples as keys)
         self.parts: dict[tuple[int, int, str], bool] = {}
@@ -939,11 +941,13 @@ class _FastCounter:
         return resolved
 
 
-_COUNTERS: dict[tuple[str, bool, str], _FastCounter] = {}
+_COUNTERS: dict[tuple[str, bool, str, int], _FastCounter] = {}
 
 
 def _fast_counter(dic: Dictionary, language: str) -> _FastCounter:
-    key = (dic.hash, dic.accent_sensitive, language)
+    # one per thread: a Dask worker may run chunks in several threads, and a counter's
+    # C scanner serves one call at a time
+    key = (dic.hash, dic.accent_sensitive, language, threading.get_ident())
     counter = _COUNTERS.get(key)
     if counter is None:
         if len(_COUNTERS) > 16:
