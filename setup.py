@@ -1,8 +1,10 @@
 """Build the optional C extension; all other metadata is in pyproject.toml.
 
-``analysis._fastkeys`` is the tokeniser's common case in C, used by corpus-scale
-counting (:mod:`analysis.stream`). It is optional: without a C compiler the
-package installs and counts with the same regular expression, more slowly.
+``analysis._fastkeys`` holds the hot loops of corpus-scale counting in C (the
+tokeniser's common case, a scanner, the theme tally, the unwrap and typography
+steps of cleaning; see :mod:`analysis.native`). It is optional: without a C
+compiler the package installs and gives the same results with its Python code,
+more slowly.
 """
 
 from setuptools import Extension, setup

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from analysis import config
+from analysis import config, native
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
@@ -68,7 +68,7 @@ def nfc(text: str) -> str:
 
     Examples
     --------
-    >>> nfc("De\u0301fense\nSe\u0301curite\u0301") == "Défense\nSécurité"
+    >>> nfc("De\\u0301fense\\nSe\\u0301curite\\u0301") == "Défense\\nSécurité"
     True
     """
     if "\n" not in text:
@@ -258,8 +258,6 @@ def _step_boilerplate(text: str, patterns) -> Change:
 
 
 def _step_unwrap(text: str, audit: bool = True) -> Change:
-    from analysis import native
-
     module = native.fastkeys()
     out = module.unwrap(text) if module is not None else _unwrap_python(text)  # tests/test_clean.py: equal
     if not audit:  # the detail is for the audit trail only
@@ -353,8 +351,6 @@ _CONTROL_MAP = {chr(c): "" for c in (*range(0x09), *range(0x0B, 0x20), *range(0x
 @functools.cache
 def _c_typography() -> Callable[[str, bool], str] | None:
     """The C extension's typography step, while its table is this module's (else None)."""
-    from analysis import native
-
     module = native.fastkeys()
     if module is None:
         return None
