@@ -971,3 +971,27 @@ def test_c_scanner_refuses_a_second_call_while_it_runs():
     assert scanner.scan("paix")[0] == ["paix", None]
     assert inner == ["paix"]
     assert scanner.scan("paix mer")[0] == ["paix", "mer", None]  # usable again afterwards
+
+
+@needs_c
+def test_c_scan_and_tally_grow_past_their_first_arrays():
+    """200 distinct one-word patterns (the simple counts start with room for 64) and 300 phrase
+    matches (the match list too), against the Python definitions."""
+    words = [f"w{i:03d}" for i in range(200)]
+    dic = dictionary(
+        {
+            "name": "growth",
+            "version": "1",
+            "description": "Synthetic.",
+            "themes": {
+                "many": {"label": {"fr": "M", "en": "M"}, "description": "M.", "fr": words},
+                "un": {"label": {"fr": "U", "en": "U"}, "description": "U.", "fr": ["nations unies"]},
+            },
+        }
+    )
+    counter = stream._FastCounter(dic, "fr")
+    text = " ".join(words * 2) + " " + "nations unies, " * 300
+    scanned = counter.scan(text)
+    assert scanned == _python_scan(counter, text)
+    assert len(scanned[2]) == 200 and set(scanned[2].values()) == {2}
+    assert counter.tally(scanned) == counter._tally(scanned) == {"many": [400, 400], "un": [300, 600]}

@@ -316,6 +316,24 @@ keys_extend(PyObject *self, PyObject *args)
     return tokens < 0 ? NULL : PyLong_FromSsize_t(tokens);
 }
 
+/* A growing array `items` of *cap items of `size` bytes, n of them used, with room for one
+ * more: the array (moved when it grew), or NULL with MemoryError set (items is then intact). */
+static void *
+reserve_one(void *items, Py_ssize_t *cap, Py_ssize_t n, size_t size, Py_ssize_t first)
+{
+    if (n < *cap) {
+        return items;
+    }
+    Py_ssize_t grown = *cap ? 2 * *cap : first;
+    void *more = PyMem_Realloc(items, (size_t)grown * size);
+    if (more == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    *cap = grown;
+    return more;
+}
+
 /* ---------------------------------------------------------------------- Scanner
  *
  * Scanner(match, lookup, french).scan(text) tokenises a cleaned text paragraph by paragraph
@@ -485,17 +503,12 @@ table_find(Scanner *self, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t
         *index = -1;
     }
     else {
-        if (self->n_entries == self->cap_entries) {
-            Py_ssize_t cap = self->cap_entries ? 2 * self->cap_entries : 1024;
-            Entry *entries = PyMem_Realloc(self->entries, (size_t)cap * sizeof(Entry));
-            if (entries == NULL) {
-                Py_DECREF(surface);
-                PyErr_NoMemory();
-                return NULL;
-            }
-            self->entries = entries;
-            self->cap_entries = cap;
+        Entry *entries = reserve_one(self->entries, &self->cap_entries, self->n_entries, sizeof(Entry), 1024);
+        if (entries == NULL) {
+            Py_DECREF(surface);
+            return NULL;
         }
+        self->entries = entries;
         e = &self->entries[self->n_entries];
         *index = self->n_entries;
     }
@@ -590,16 +603,12 @@ emit_scan(void *ctx, PyObject *text, Py_ssize_t start, Py_ssize_t end)
             }
         }
         else if (e->stamp != c->self->stamp) {
-            if (c->n_touched == c->cap_touched) {
-                Py_ssize_t cap = c->cap_touched ? 2 * c->cap_touched : 64;
-                Py_ssize_t *touched = PyMem_Realloc(c->touched, (size_t)cap * sizeof(Py_ssize_t));
-                if (touched == NULL) {
-                    PyErr_NoMemory();
-                    return -1;
-                }
-                c->touched = touched;
-                c->cap_touched = cap;
+            Py_ssize_t *touched =
+                reserve_one(c->touched, &c->cap_touched, c->n_touched, sizeof(Py_ssize_t), 64);
+            if (touched == NULL) {
+                return -1;
             }
+            c->touched = touched;
             c->touched[c->n_touched++] = index;
             e->stamp = c->self->stamp;
             e->count = 1;
@@ -811,16 +820,11 @@ typedef struct {
 static int
 matches_add(Matches *m, Py_ssize_t idx, Py_ssize_t start, Py_ssize_t end)
 {
-    if (m->n == m->cap) {
-        Py_ssize_t cap = m->cap ? 2 * m->cap : 64;
-        Match *items = PyMem_Realloc(m->items, (size_t)cap * sizeof(Match));
-        if (items == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        m->items = items;
-        m->cap = cap;
+    Match *items = reserve_one(m->items, &m->cap, m->n, sizeof(Match), 64);
+    if (items == NULL) {
+        return -1;
     }
+    m->items = items;
     m->items[m->n++] = (Match){idx, start, end};
     return 0;
 }
