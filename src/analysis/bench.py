@@ -12,7 +12,9 @@ reported):
   (:func:`analysis.clean.clean_text`), ``tokenise`` and ``count`` with the
   library functions (:func:`analysis.tokens.tokens`,
   :func:`analysis.lookup.tokens_lookup`) and with the fast path of
-  :mod:`analysis.stream` (same counts, proven by ``tests/test_stream.py``),
+  :mod:`analysis.stream` (same counts, proven by ``tests/test_stream.py``; its
+  ``tokenise`` is the scan, which also finds where patterns may start, and its
+  ``count`` the tally),
   ``compare`` (:func:`analysis.textstat.textstat_theme_comparison` on the whole
   corpus' counts), and end to end ``clean+tokenise+count``
   (:func:`analysis.stream.process_chunk`);
