@@ -995,3 +995,41 @@ def test_c_scan_and_tally_grow_past_their_first_arrays():
     assert scanned == _python_scan(counter, text)
     assert len(scanned[2]) == 200 and set(scanned[2].values()) == {2}
     assert counter.tally(scanned) == counter._tally(scanned) == {"many": [400, 400], "un": [300, 600]}
+
+
+@needs_c
+def test_c_tally_refuses_bad_arguments_instead_of_crashing():
+    """Found by a second reader: wrong shapes raised nothing or crashed; a callback that
+    changes the keys list read freed memory; a scan and singles that disagree gave negative
+    counts where the Python tally raises KeyError."""
+    tally = stream._fastkeys.tally
+    keys = ["a", "b", None]
+    with pytest.raises(TypeError, match="complex_of"):
+        tally((keys, 2, {}, [0]), {"a": [(0, "b", 2, None)]}, {}, {}, None, None, {})
+    with pytest.raises(TypeError, match="simple_of"):
+        tally(
+            (keys, 2, {"b": 1}, [0]), {"a": ((0, "b", 2, None),)}, {"b": [1]}, {"b": ("T",)}, None, None, {}
+        )
+    with pytest.raises(TypeError, match="families_of"):
+        tally((keys, 2, {"b": 1}, []), {}, {"b": (1,)}, {"b": ["T"]}, None, None, {})
+    with pytest.raises(TypeError, match="resolve"):
+        tally((keys, 2, {}, [0]), {"a": ((0, "b", 2, None),)}, {}, {}, None, lambda g: ("T",), {})
+    with pytest.raises(IndexError, match="end"):
+        tally((keys, 2, {}, [0]), {"a": ((0, None, 3, None),)}, {}, {}, lambda i, s, k: 99, None, {})
+
+    long_key = "b" + "x" * 50
+    mutable = ["a", long_key, None, None]
+    del long_key
+
+    def end(idx, start, k):
+        k.clear()  # the C tally works on a snapshot
+
+    patterns = {"a": ((0, None, 3, None), (1, "b" + "x" * 50, 3, None))}
+    assert tally((mutable, 2, {}, [0]), patterns, {}, {}, end, None, {}) == {}
+
+    counter = stream._FastCounter(_DICTS[False], "fr")
+    keys, n, _, starts = counter.scan("la mer de Chine méridionale et la paix")
+    with pytest.raises(KeyError):
+        counter._tally((keys, n, {}, starts))
+    with pytest.raises(KeyError):
+        counter.tally((keys, n, {}, starts))

@@ -928,13 +928,113 @@ tally_group(const Match *m, Py_ssize_t n, PyObject *groups, PyObject *resolve, P
     }
     for (Py_ssize_t k = 0; rc == 0 && k < PyTuple_GET_SIZE(result); k++) {
         Py_ssize_t count, covered;
-        PyObject *theme;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(result, k), "O(nn)", &theme, &count, &covered) ||
-            add_tally(out, theme, count, covered) < 0) {
+        PyObject *theme, *item = PyTuple_GET_ITEM(result, k);
+        if (!PyTuple_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "resolve must return ((theme, (count, covered)), ...)");
+            rc = -1;
+        }
+        else if (!PyArg_ParseTuple(item, "O(nn)", &theme, &count, &covered) ||
+                 add_tally(out, theme, count, covered) < 0) {
             rc = -1;
         }
     }
     Py_DECREF(result);
+    return rc;
+}
+
+/* The item of a dict that must be a tuple: a new reference, or NULL (KeyError when absent
+ * and `required`, else no exception; TypeError when not a tuple). */
+static PyObject *
+tuple_item(PyObject *dict, PyObject *key, int required, const char *what)
+{
+    PyObject *value = PyDict_GetItemWithError(dict, key); /* borrowed */
+    if (value == NULL) {
+        if (required && !PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, key);
+        }
+        return NULL;
+    }
+    if (!PyTuple_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "tally: the values of %s must be tuples", what);
+        return NULL;
+    }
+    return Py_NewRef(value);
+}
+
+/* The phrase matches starting at `start` (keys read from the snapshot `k`; `keys` is the list
+ * handed to end()). 0, or -1 with an exception set. */
+static int
+phrases_at(Py_ssize_t start, PyObject *k, PyObject *keys, PyObject *complex_of, PyObject *end_fn,
+           Matches *found)
+{
+    Py_ssize_t n_keys = PyTuple_GET_SIZE(k);
+    if (start < 0 || start + 1 >= n_keys) {
+        PyErr_SetString(PyExc_IndexError, "tally: a start is out of range");
+        return -1;
+    }
+    PyObject *following = PyTuple_GET_ITEM(k, start + 1);
+    PyObject *patterns = tuple_item(complex_of, PyTuple_GET_ITEM(k, start), 1, "complex_of");
+    if (patterns == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t p = 0; rc == 0 && p < PyTuple_GET_SIZE(patterns); p++) {
+        Py_ssize_t idx, width;
+        PyObject *second, *words, *entry = PyTuple_GET_ITEM(patterns, p);
+        if (!PyTuple_Check(entry) || !PyArg_ParseTuple(entry, "nOnO", &idx, &second, &width, &words)) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "tally: patterns must be (pattern, second, length, words)");
+            }
+            rc = -1;
+            break;
+        }
+        if (second != Py_None) {
+            int same = following != Py_None && PyObject_RichCompareBool(second, following, Py_EQ);
+            if (same <= 0) {
+                rc = same;
+                continue;
+            }
+            if (width == 2) { /* a two-word phrase whose second word is there */
+                rc = matches_add(found, idx, start, start + 2);
+                continue;
+            }
+        }
+        if (words != Py_None) { /* plain words: compare them here (as _end does) */
+            if (!PyTuple_Check(words) || PyTuple_GET_SIZE(words) != width - 1) {
+                PyErr_SetString(PyExc_TypeError, "tally: words must be a tuple of length - 1");
+                rc = -1;
+                break;
+            }
+            int all = start + width <= n_keys;
+            for (Py_ssize_t j = 0; all > 0 && j < width - 1; j++) {
+                PyObject *next_key = PyTuple_GET_ITEM(k, start + 1 + j);
+                PyObject *word = PyTuple_GET_ITEM(words, j);
+                all = next_key != Py_None && PyObject_RichCompareBool(word, next_key, Py_EQ);
+            }
+            rc = all < 0 ? -1 : all ? matches_add(found, idx, start, start + width) : 0;
+            continue;
+        }
+        PyObject *e = PyObject_CallFunction(end_fn, "nnO", idx, start, keys);
+        if (e == NULL) {
+            rc = -1;
+            break;
+        }
+        if (e != Py_None) {
+            Py_ssize_t stop = PyLong_AsSsize_t(e);
+            if (stop == -1 && PyErr_Occurred()) {
+                rc = -1;
+            }
+            else if (stop <= start || stop > n_keys) {
+                PyErr_SetString(PyExc_IndexError, "tally: end() returned a position out of range");
+                rc = -1;
+            }
+            else {
+                rc = matches_add(found, idx, start, stop);
+            }
+        }
+        Py_DECREF(e);
+    }
+    Py_DECREF(patterns);
     return rc;
 }
 
@@ -950,148 +1050,83 @@ tally(PyObject *self, PyObject *args)
                           &PyDict_Type, &groups)) {
         return NULL;
     }
-    Py_ssize_t n_keys = PyList_GET_SIZE(keys);
     Matches found = {NULL, 0, 0};
     unsigned char *covered = NULL;
     PyObject *out = PyDict_New();
-    PyObject *counts = NULL; /* singles, less the positions inside other matches */
-    if (out == NULL) {
+    /* a snapshot of keys and starts (the callbacks may do anything to the lists) and a copy of
+     * singles, less the simple keys inside other matches */
+    PyObject *k = PyList_AsTuple(keys);
+    PyObject *begin = PyList_AsTuple(starts);
+    PyObject *counts = PyDict_Copy(singles);
+    if (out == NULL || k == NULL || begin == NULL || counts == NULL) {
         goto error;
     }
-    for (Py_ssize_t s = 0; s < PyList_GET_SIZE(starts); s++) {
-        Py_ssize_t start = PyLong_AsSsize_t(PyList_GET_ITEM(starts, s));
-        if (start == -1 && PyErr_Occurred()) {
+    Py_ssize_t n_keys = PyTuple_GET_SIZE(k);
+    for (Py_ssize_t s = 0; s < PyTuple_GET_SIZE(begin); s++) {
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(begin, s));
+        if ((start == -1 && PyErr_Occurred()) || phrases_at(start, k, keys, complex_of, end_fn, &found) < 0) {
             goto error;
-        }
-        if (start < 0 || start + 1 >= n_keys) {
-            PyErr_SetString(PyExc_IndexError, "tally: a start is out of range");
-            goto error;
-        }
-        PyObject *following = PyList_GET_ITEM(keys, start + 1);
-        PyObject *patterns = PyDict_GetItemWithError(complex_of, PyList_GET_ITEM(keys, start));
-        if (patterns == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_KeyError, "tally: a start's key starts no pattern");
-            }
-            goto error;
-        }
-        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(patterns); k++) {
-            Py_ssize_t idx, width;
-            PyObject *second, *words;
-            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(patterns, k), "nOnO", &idx, &second, &width, &words)) {
-                goto error;
-            }
-            if (second != Py_None) {
-                int same = following != Py_None && PyObject_RichCompareBool(second, following, Py_EQ);
-                if (same < 0) {
-                    goto error;
-                }
-                if (!same) {
-                    continue;
-                }
-                if (width == 2) { /* a two-word phrase whose second word is there */
-                    if (matches_add(&found, idx, start, start + 2) < 0) {
-                        goto error;
-                    }
-                    continue;
-                }
-            }
-            if (words != Py_None) { /* plain words: compare them here (as _end does) */
-                if (!PyTuple_Check(words) || PyTuple_GET_SIZE(words) != width - 1) {
-                    PyErr_SetString(PyExc_TypeError, "tally: words must be a tuple of length - 1");
-                    goto error;
-                }
-                int all = start + width <= n_keys;
-                for (Py_ssize_t j = 0; all && j < width - 1; j++) {
-                    PyObject *next_key = PyList_GET_ITEM(keys, start + 1 + j);
-                    PyObject *word = PyTuple_GET_ITEM(words, j);
-                    all = next_key != Py_None && PyObject_RichCompareBool(word, next_key, Py_EQ);
-                    if (all < 0) {
-                        goto error;
-                    }
-                }
-                if (all && matches_add(&found, idx, start, start + width) < 0) {
-                    goto error;
-                }
-                continue;
-            }
-            PyObject *e = PyObject_CallFunction(end_fn, "nnO", idx, start, keys);
-            if (e == NULL) {
-                goto error;
-            }
-            if (e != Py_None) {
-                Py_ssize_t stop = PyLong_AsSsize_t(e);
-                if ((stop == -1 && PyErr_Occurred()) || matches_add(&found, idx, start, stop) < 0) {
-                    Py_DECREF(e);
-                    goto error;
-                }
-            }
-            Py_DECREF(e);
         }
     }
     if (found.n) {
         /* a simple key inside another match is resolved with it, not counted alone */
-        counts = PyDict_Copy(singles);
         covered = PyMem_Calloc((size_t)n_keys, 1);
-        if (counts == NULL || covered == NULL) {
-            if (covered == NULL) {
-                PyErr_NoMemory();
-            }
+        if (covered == NULL) {
+            PyErr_NoMemory();
             goto error;
         }
-        Py_ssize_t n_raw = found.n;
-        for (Py_ssize_t k = 0; k < n_raw; k++) {
-            if (found.items[k].end > n_keys) {
-                PyErr_SetString(PyExc_IndexError, "tally: a match ends after the keys");
-                goto error;
-            }
-            for (Py_ssize_t i = found.items[k].start; i < found.items[k].end; i++) {
+        for (Py_ssize_t m = 0; m < found.n; m++) {
+            for (Py_ssize_t i = found.items[m].start; i < found.items[m].end; i++) {
                 covered[i] = 1;
             }
         }
         for (Py_ssize_t i = 0; i < n_keys; i++) {
-            if (!covered[i]) {
+            PyObject *key = PyTuple_GET_ITEM(k, i);
+            if (!covered[i] || key == Py_None) {
                 continue;
             }
-            PyObject *key = PyList_GET_ITEM(keys, i);
-            PyObject *simple = key == Py_None ? NULL : PyDict_GetItemWithError(simple_of, key);
+            PyObject *simple = tuple_item(simple_of, key, 0, "simple_of");
             if (simple == NULL) {
                 if (PyErr_Occurred()) {
                     goto error;
                 }
                 continue;
             }
-            if (add_count(counts, key, -1) < 0) {
-                goto error;
+            /* the scan counted it: as in _tally, a key missing from singles is an error */
+            PyObject *had = PyDict_GetItemWithError(counts, key);
+            int rc = had == NULL ? -1 : add_count(counts, key, -1);
+            if (had == NULL && !PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, key);
             }
-            for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(simple); k++) {
-                Py_ssize_t idx = PyLong_AsSsize_t(PyTuple_GET_ITEM(simple, k));
-                if ((idx == -1 && PyErr_Occurred()) || matches_add(&found, idx, i, i + 1) < 0) {
-                    goto error;
-                }
+            for (Py_ssize_t j = 0; rc == 0 && j < PyTuple_GET_SIZE(simple); j++) {
+                Py_ssize_t idx = PyLong_AsSsize_t(PyTuple_GET_ITEM(simple, j));
+                rc = (idx == -1 && PyErr_Occurred()) ? -1 : matches_add(&found, idx, i, i + 1);
+            }
+            Py_DECREF(simple);
+            if (rc < 0) {
+                goto error;
             }
         }
         qsort(found.items, (size_t)found.n, sizeof(Match), match_order);
         Py_ssize_t first = 0, group_end = found.items[0].end;
-        for (Py_ssize_t k = 1; k <= found.n; k++) {
-            if (k == found.n || found.items[k].start >= group_end) {
-                if (tally_group(found.items + first, k - first, groups, resolve, out) < 0) {
+        for (Py_ssize_t m = 1; m <= found.n; m++) {
+            if (m == found.n || found.items[m].start >= group_end) {
+                if (tally_group(found.items + first, m - first, groups, resolve, out) < 0) {
                     goto error;
                 }
-                first = k;
-                if (k < found.n) {
-                    group_end = found.items[k].end;
+                first = m;
+                if (m < found.n) {
+                    group_end = found.items[m].end;
                 }
             }
-            else if (found.items[k].end > group_end) {
-                group_end = found.items[k].end;
+            else if (found.items[m].end > group_end) {
+                group_end = found.items[m].end;
             }
         }
     }
     PyObject *key, *value;
     Py_ssize_t pos = 0;
-    PyObject *source = counts != NULL ? counts : singles;
-    while (PyDict_Next(source, &pos, &key, &value)) {
+    while (PyDict_Next(counts, &pos, &key, &value)) {
         Py_ssize_t n = PyLong_AsSsize_t(value);
         if (n == -1 && PyErr_Occurred()) {
             goto error;
@@ -1099,26 +1134,30 @@ tally(PyObject *self, PyObject *args)
         if (!n) {
             continue;
         }
-        PyObject *themes = PyDict_GetItemWithError(families_of, key);
+        PyObject *themes = tuple_item(families_of, key, 1, "families_of");
         if (themes == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetObject(PyExc_KeyError, key);
-            }
             goto error;
         }
-        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(themes); k++) {
-            if (add_tally(out, PyTuple_GET_ITEM(themes, k), n, n) < 0) {
-                goto error;
-            }
+        int rc = 0;
+        for (Py_ssize_t j = 0; rc == 0 && j < PyTuple_GET_SIZE(themes); j++) {
+            rc = add_tally(out, PyTuple_GET_ITEM(themes, j), n, n);
+        }
+        Py_DECREF(themes);
+        if (rc < 0) {
+            goto error;
         }
     }
     PyMem_Free(found.items);
     PyMem_Free(covered);
-    Py_XDECREF(counts);
+    Py_DECREF(k);
+    Py_DECREF(begin);
+    Py_DECREF(counts);
     return out;
 error:
     PyMem_Free(found.items);
     PyMem_Free(covered);
+    Py_XDECREF(k);
+    Py_XDECREF(begin);
     Py_XDECREF(counts);
     Py_XDECREF(out);
     return NULL;
