@@ -8,6 +8,7 @@ French elisions, the typography table) is its own before using it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from types import ModuleType
 
@@ -21,8 +22,11 @@ except ImportError:  # pragma: no cover - no C compiler at install time
     _module = None
 
 
+@functools.cache
 def fastkeys() -> ModuleType | None:
     """The C extension, or None when it is not built or was built from another version.
+
+    Decided once per process (a stale build is reported once).
 
     Examples
     --------
