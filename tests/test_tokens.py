@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.tokens import (
     key_counts,
     match_key,
     nltk_tokenizer,
+    paragraph_spans,
     sentence_spans,
     stopwords,
     tokenize,
@@ -202,3 +205,19 @@ def test_abbreviation_list_must_be_words_of_text(tmp_path, monkeypatch):
     bad.write_text("fr: [M]\nen: [Mr, No]\n", encoding="utf-8")  # a bare No is a boolean
     with pytest.raises(ValueError, match="en: not text: \\[False\\]"):
         _load_abbreviations()
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab \t\n\r\x0b\x0c\x1c\u2028\u00a0.")), max_size=60))
+def test_paragraph_spans_equal_their_first_definition(text):
+    """The paragraph regex was made linear on long blank stretches; the spans stay those of
+    the original pattern, whose lookahead was \\s*\\n."""
+    import re
+
+    expected = []
+    for m in re.finditer(r"[^\n](?:.|\n(?!\s*\n))*", text):
+        chunk = m.group()
+        if chunk.strip():
+            start = m.start() + (len(chunk) - len(chunk.lstrip()))
+            expected.append((start, start + len(chunk.strip())))
+    assert paragraph_spans(text) == expected

@@ -270,7 +270,9 @@ def _step_unwrap(text: str, audit: bool = True) -> Change:
 def _unwrap_python(text: str) -> str:
     if " \n" in text or "\n " in text or "\t" in text:
         paragraphs = re.split(r"\n[ \t]*\n", text)
-        joined = [re.sub(r"[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
+        # (?<![ \t]): a match starts where its run of spaces starts (as the leftmost one does),
+        # so a long run with no line break is tried once, not from each of its characters
+        joined = [re.sub(r"(?<![ \t])[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
     else:  # no space or tab beside a line break: the same split and join without regexes
         joined = [p.replace("\n", " ").strip() for p in text.split("\n\n")]
     return "\n\n".join(p for p in joined if p)
@@ -383,11 +385,11 @@ def _typography_python(text: str, language: str) -> Change:
     if language == "fr":
         text = _space_before_marks(text)
     elif " " in text or "\t" in text:
-        text = re.sub(r"[ \t]+([;:!?])", r"\1", text)
+        text = re.sub(r"(?<![ \t])[ \t]+([;:!?])", r"\1", text)  # (?<!…): see _unwrap_python
     if "  " in text or "\t" in text:
         text = re.sub(r"[ \t]{2,}", " ", text)
     if " \n" in text:
-        text = re.sub(r" +\n", "\n", text)
+        text = re.sub(r"(?<! ) +\n", "\n", text)
     text = text.strip()
     return Change("typography", text, "normalised punctuation and spaces" if text != before else "")
 

@@ -281,6 +281,9 @@ def sentence_spans(paragraph: str, language: str = "fr") -> list[tuple[int, int]
     return merged
 
 
+_PARAGRAPH = re.compile(r"[^\n](?:.|\n(?![^\S\n]*\n))*")
+
+
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Return the (start, end) offsets of paragraphs (separated by blank lines).
 
@@ -290,7 +293,10 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     [(0, 3), (5, 10)]
     """
     spans = []
-    for m in re.finditer(r"[^\n](?:.|\n(?!\s*\n))*", text):
+    # a line break ends the paragraph when only spaces (no line break) separate it from the
+    # next one: [^\S\n]* stops at the first line break, where \s* would run to the end of
+    # a long stretch of blank lines at every line break (quadratic)
+    for m in _PARAGRAPH.finditer(text):
         chunk = m.group()
         stripped = chunk.strip()
         if stripped:
