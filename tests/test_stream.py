@@ -1015,7 +1015,7 @@ def test_c_tally_refuses_bad_arguments_instead_of_crashing():
     with pytest.raises(TypeError, match="resolve"):
         tally((keys, 2, {}, [0]), {"a": ((0, "b", 2, None),)}, {}, {}, None, lambda g: ("T",), {})
     with pytest.raises(IndexError, match="end"):
-        tally((keys, 2, {}, [0]), {"a": ((0, None, 3, None),)}, {}, {}, lambda i, s, k: 99, None, {})
+        tally((keys, 2, {}, [0]), {"a": ((0, None, 3, ({}, {})),)}, {}, {}, lambda i, s, k: 99, None, {})
 
     long_key = "b" + "x" * 50
     mutable = ["a", long_key, None, None]
@@ -1024,7 +1024,8 @@ def test_c_tally_refuses_bad_arguments_instead_of_crashing():
     def end(idx, start, k):
         k.clear()  # the C tally works on a snapshot
 
-    patterns = {"a": ((0, None, 3, None), (1, "b" + "x" * 50, 3, None))}
+    # glob parts whose caches know no key yet: end() is asked
+    patterns = {"a": ((0, None, 3, ({}, {})), (1, "b" + "x" * 50, 3, ("b" + "x" * 50, {})))}
     assert tally((mutable, 2, {}, [0]), patterns, {}, {}, end, None, {}) == {}
 
     counter = stream._FastCounter(_DICTS[False], "fr")
@@ -1033,3 +1034,29 @@ def test_c_tally_refuses_bad_arguments_instead_of_crashing():
         counter._tally((keys, n, {}, starts))
     with pytest.raises(KeyError):
         counter.tally((keys, n, {}, starts))
+
+
+@needs_c
+def test_c_tally_answers_glob_parts_from_their_cache():
+    """ "mer de chine*" (property dictionary): the first "chine" goes to _end, which caches the
+    glob's answer; the C tally answers the next ones itself, with the same counts."""
+    counter = stream._FastCounter(_DICTS[False], "fr")
+    calls = []
+    end = counter._end
+
+    def counting_end(idx, start, keys):
+        calls.append(start)
+        return end(idx, start, keys)
+
+    counter._end = counting_end
+    scanned = counter.scan("la mer de chine et la mer de chine, puis mer de Chine.")
+    assert counter.tally(scanned) == counter._tally(scanned)
+    assert 1 in calls  # the first "mer de chine" (position 1) asked _end
+    calls.clear()
+    counter._tally(scanned)
+    # the Python tally asks _end at each of the 3 "mer de", for both "mer de chine*" (asia)
+    # and "mer de chine méridionale" (seas)
+    assert len(calls) == 6
+    calls.clear()
+    counter.tally(scanned)
+    assert calls == []  # "méridionale" is a plain word and "chine*" has met these keys

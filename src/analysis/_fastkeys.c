@@ -801,7 +801,7 @@ static PyTypeObject ScannerType = {
  *
  * analysis.stream._FastCounter.tally in C, for the result of Scanner.scan, with the
  * counter's tables: complex_of {key: ((pattern, plain second word or None, length,
- * the words after the first or None when one is a glob), ...)},
+ * the parts after the first: a word, or a glob's {key: matches} cache), ...)},
  * simple_of {key: (pattern, ...)}, families_of {key: (theme, ...)}; end(pattern, start,
  * keys) is _FastCounter._end (the end of a longer or glob pattern's match, or None);
  * resolve(group) returns the ((theme, (count, covered)), ...) of one group of
@@ -999,18 +999,33 @@ phrases_at(Py_ssize_t start, PyObject *k, PyObject *keys, PyObject *complex_of, 
                 continue;
             }
         }
-        if (words != Py_None) { /* plain words: compare them here (as _end does) */
-            if (!PyTuple_Check(words) || PyTuple_GET_SIZE(words) != width - 1) {
-                PyErr_SetString(PyExc_TypeError, "tally: words must be a tuple of length - 1");
-                rc = -1;
-                break;
+        /* the parts after the first, as _end compares them: a word, or a glob's cache of
+         * answers ({key: bool}); a key the cache has not met yet goes to end() */
+        if (!PyTuple_Check(words) || PyTuple_GET_SIZE(words) != width - 1) {
+            PyErr_SetString(PyExc_TypeError, "tally: the parts must be a tuple of length - 1");
+            rc = -1;
+            break;
+        }
+        int all = start + width <= n_keys; /* 1 match, 0 no match, -1 error, 2 ask end() */
+        for (Py_ssize_t j = 0; all == 1 && j < width - 1; j++) {
+            PyObject *next_key = PyTuple_GET_ITEM(k, start + 1 + j);
+            PyObject *part = PyTuple_GET_ITEM(words, j);
+            if (next_key == Py_None) {
+                all = 0;
             }
-            int all = start + width <= n_keys;
-            for (Py_ssize_t j = 0; all > 0 && j < width - 1; j++) {
-                PyObject *next_key = PyTuple_GET_ITEM(k, start + 1 + j);
-                PyObject *word = PyTuple_GET_ITEM(words, j);
-                all = next_key != Py_None && PyObject_RichCompareBool(word, next_key, Py_EQ);
+            else if (PyUnicode_Check(part)) {
+                all = PyObject_RichCompareBool(part, next_key, Py_EQ);
             }
+            else if (PyDict_Check(part)) {
+                PyObject *known = PyDict_GetItemWithError(part, next_key); /* borrowed */
+                all = known != NULL ? PyObject_IsTrue(known) : PyErr_Occurred() ? -1 : 2;
+            }
+            else {
+                PyErr_SetString(PyExc_TypeError, "tally: a part must be a str or a dict");
+                all = -1;
+            }
+        }
+        if (all != 2) {
             rc = all < 0 ? -1 : all ? matches_add(found, idx, start, start + width) : 0;
             continue;
         }

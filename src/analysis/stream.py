@@ -654,10 +654,11 @@ class _FastCounter:
         self.simple_of: dict[str, tuple[int, ...]] = {}  # key -> its simple patterns
         self.families_of: dict[str, tuple[str, ...]] = {}  # key -> themes whose family has one
         # the other patterns
-        self.complex_of: dict[str, tuple[tuple[int, str | None, int, tuple[str, ...] | None], ...]] = {}
+        self.complex_of: dict[str, tuple[tuple[int, str | None, int, tuple[str | dict, ...]], ...]] = {}
         self.groups: dict[tuple, tuple] = {}  # resolved groups of overlapping matches
         self.c_groups: dict[tuple, tuple] = {}  # the same for the C tally (flat tuples as keys)
-        self.parts: dict[tuple[int, int, str], bool] = {}
+        # (pattern, part) -> {key: whether the glob part matches it}, shared with the C tally
+        self.part_cache: dict[tuple[int, int], dict[str, bool]] = {}
         self.themes = [t.id for t in dic.themes]
         self.parent_of = {t.id: t.parent for t in dic.themes}
         self.members = {t.id: [t.id, *t.children] for t in dic.themes}
@@ -738,15 +739,18 @@ class _FastCounter:
                     tid for tid in self.themes if not owners.isdisjoint(self.members[tid])
                 )
             if complex_:
-                # (pattern, its second word when plain, its length, its words after the first
-                # when none is a glob): most candidates fail on the second word, and a
-                # two-word phrase needs no other test
+                # (pattern, its second word when plain, its length, its parts after the first:
+                # a word, or for a glob the cache of _glob_part): most candidates fail on the
+                # second word, and a two-word phrase needs no other test
                 self.complex_of[key] = tuple(
                     (
                         idx,
                         rest[0][0] if rest and not rest[0][1] else None,
                         1 + len(rest),
-                        None if any(is_glob for _, is_glob in rest) else tuple(part for part, _ in rest),
+                        tuple(
+                            self.part_cache.setdefault((idx, i), {}) if is_glob else part
+                            for i, (part, is_glob) in enumerate(rest, start=1)
+                        ),
                     )
                     for idx in complex_
                     for rest in (self.rest[idx],)
@@ -756,12 +760,12 @@ class _FastCounter:
         return out
 
     def _glob_part(self, idx: int, i: int, key: str) -> bool:
-        cache_key = (idx, i, key)
-        hit = self.parts.get(cache_key)
+        cache = self.part_cache.setdefault((idx, i), {})
+        hit = cache.get(key)
         if hit is None:
             hit = self.patterns[idx].matches_part(i, key)
-            if len(self.parts) < 1_000_000:
-                self.parts[cache_key] = hit
+            if len(cache) < 100_000:
+                cache[key] = hit
         return hit
 
     def _end(self, idx: int, start: int, keys: list[str | None]) -> int | None:
