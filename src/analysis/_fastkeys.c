@@ -3,8 +3,11 @@
  * tokeniser's common case, the Scanner, the tally, and the unwrap and typography steps of
  * cleaning.
  *
- * keys_extend(paragraph, out, cache, match, french, abbreviations) appends to the list `out` the match key
- * of every token of `paragraph`, exactly as
+ * Each function has a Python definition that tests/test_stream.py or tests/test_clean.py
+ * compares it with; analysis.native loads the module only when its API number is current.
+ *
+ * keys_extend(paragraph, out, cache, match, french, abbreviations) appends to the list `out`
+ * the match key of every token of `paragraph`, exactly as
  *
  *     out.extend(cache[s] for s in regex.findall(paragraph))
  *
@@ -42,8 +45,9 @@
  * extended with the keys of the tokens before it. `cache` must not override __getitem__.
  *
  * Every other position (digits, apostrophes, abbreviations...) is handed to the regex
- * itself: match(paragraph, position, end of paragraph). The result is therefore the regex's by
- * construction; tests/test_stream.py checks it against findall on adversarial text.
+ * itself: match(paragraph, position, end of paragraph). The result is therefore the regex's
+ * by construction; tests/test_stream.py checks it against findall on adversarial text. The
+ * Scanner tokenises with the same loop.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
