@@ -635,11 +635,9 @@ def test_a_blank_line_of_spaces_still_ends_a_paragraph():
 
 
 # ------------------------------------------------------- the tokeniser's common case in C
-class _Identity(dict):
-    """A surface cache that returns the surface itself: keys_extend then yields surfaces."""
-
-    def __missing__(self, surface):
-        return surface
+def _as_surface(surface):
+    """A Scanner lookup that makes each token its own key: scan then yields surfaces."""
+    return surface, False, False, None
 
 
 _TRICKY = [
@@ -657,17 +655,19 @@ _TRICKY = [
 
 
 def _c_surfaces(text: str, language: str) -> list[str]:
-    """Surfaces of the C tokeniser, with and without deciding full stops itself (both must agree)."""
+    """Surfaces of the C tokeniser (the Scanner's loop) on one paragraph, with and without
+    deciding full stops itself (both must agree)."""
+    assert "\n\n" not in text  # one paragraph: scan's keys are then the tokens and one None
     counter = stream._fast_counter(_DICTS[False], language)
-    out: list[str] = []
-    n = stream._fastkeys.keys_extend(text, out, _Identity(), counter.regex.match, language == "fr")
-    assert n == len(out)
-    decided: list[str] = []
-    stream._fastkeys.keys_extend(
-        text, decided, _Identity(), counter.regex.match, language == "fr", counter.abbreviations
-    )
-    assert decided == out
-    return out
+    found = []
+    for abbreviations in (None, counter.abbreviations):
+        scanner = stream._fastkeys.Scanner(counter.regex.match, _as_surface, language == "fr", abbreviations)
+        keys, n_tokens, _, _ = scanner.scan(text)
+        assert keys[-1:] == ([None] if text.strip() else [])
+        found.append(keys[:-1])
+        assert n_tokens == len(keys[:-1])
+    assert found[0] == found[1]
+    return found[0]
 
 
 needs_c = pytest.mark.skipif(stream._fastkeys is None, reason="C extension not built")

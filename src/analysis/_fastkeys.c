@@ -6,14 +6,9 @@
  * Each function has a Python definition that tests/test_stream.py or tests/test_clean.py
  * compares it with; analysis.native loads the module only when its API number is current.
  *
- * keys_extend(paragraph, out, cache, match, french, abbreviations) appends to the list `out`
- * the match key of every token of `paragraph`, exactly as
- *
- *     out.extend(cache[s] for s in regex.findall(paragraph))
- *
- * where `match` is the bound `match` method of that regex (the tokeniser's pattern,
- * analysis.tokens._token_regex, without its group names) and `cache` maps a surface
- * to its key (a dict subclass whose __missing__ computes it).
+ * tokenise() (the Scanner's loop, below) finds the tokens of a paragraph exactly as findall
+ * with the tokeniser's pattern (analysis.tokens._token_regex, without its group names)
+ * would, given `match`, the bound `match` method of that regex.
  *
  * Only the plain cases are decided here, with the predicates of Python's own `re`
  * module (sre: \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL, \s is
@@ -41,13 +36,11 @@
  *     then decided here instead of by the regex.
  *
  * The plain-word rule needs every listed abbreviation to be made of word characters
- * (analysis.tokens checks it when it loads them). On an error, `out` may have been
- * extended with the keys of the tokens before it. `cache` must not override __getitem__.
+ * (analysis.tokens checks it when it loads them).
  *
  * Every other position (digits, apostrophes, abbreviations...) is handed to the regex
  * itself: match(paragraph, position, end of paragraph). The result is therefore the regex's
- * by construction; tests/test_stream.py checks it against findall on adversarial text. The
- * Scanner tokenises with the same loop.
+ * by construction; tests/test_stream.py checks it against findall on adversarial text.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -98,35 +91,6 @@ delegate(PyObject *match, PyObject *text, Py_ssize_t pos, Py_ssize_t endpos, Py_
     *end = PyLong_AsSsize_t(e);
     Py_DECREF(e);
     return (*end == -1 && PyErr_Occurred()) ? -1 : 0;
-}
-
-static int
-append_key(PyObject *out, PyObject *cache, PyObject *text, Py_ssize_t start, Py_ssize_t end)
-{
-    PyObject *surface = PyUnicode_Substring(text, start, end);
-    if (surface == NULL) {
-        return -1;
-    }
-    PyObject *key = PyDict_GetItemWithError(cache, surface); /* borrowed */
-    int rc;
-    if (key != NULL) {
-        rc = PyList_Append(out, key);
-    }
-    else if (PyErr_Occurred()) {
-        rc = -1;
-    }
-    else {
-        key = PyObject_GetItem(cache, surface); /* __missing__ */
-        if (key == NULL) {
-            rc = -1;
-        }
-        else {
-            rc = PyList_Append(out, key);
-            Py_DECREF(key);
-        }
-    }
-    Py_DECREF(surface);
-    return rc;
 }
 
 /* The French rules for an ASCII word run [p, r) followed by an apostrophe, compared
@@ -290,36 +254,6 @@ tokenise(PyObject *text, Py_ssize_t p, Py_ssize_t n, const Rules *rules, emit_fn
     return tokens;
 }
 
-typedef struct {
-    PyObject *out, *cache;
-} ExtendContext;
-
-static int
-emit_cached_key(void *ctx, PyObject *text, Py_ssize_t start, Py_ssize_t end)
-{
-    ExtendContext *c = (ExtendContext *)ctx;
-    return append_key(c->out, c->cache, text, start, end);
-}
-
-static PyObject *
-keys_extend(PyObject *self, PyObject *args)
-{
-    PyObject *text, *out, *cache, *match, *abbrevs = Py_None;
-    int french = 0;
-    if (!PyArg_ParseTuple(args, "UO!O!O|pO:keys_extend", &text, &PyList_Type, &out, &PyDict_Type, &cache,
-                          &match, &french, &abbrevs)) {
-        return NULL;
-    }
-    if (abbrevs != Py_None && !PyAnySet_Check(abbrevs)) {
-        PyErr_SetString(PyExc_TypeError, "abbreviations must be a set or None");
-        return NULL;
-    }
-    Rules rules = {match, french, abbrevs == Py_None ? NULL : abbrevs};
-    ExtendContext ctx = {out, cache};
-    Py_ssize_t tokens = tokenise(text, 0, PyUnicode_GET_LENGTH(text), &rules, emit_cached_key, &ctx);
-    return tokens < 0 ? NULL : PyLong_FromSsize_t(tokens);
-}
-
 /* A growing array `items` of *cap items of `size` bytes, n of them used, with room for one
  * more: the array (moved when it grew), or NULL with MemoryError set (items is then intact). */
 static void *
@@ -346,7 +280,7 @@ reserve_one(void *items, Py_ssize_t *cap, Py_ssize_t n, size_t size, Py_ssize_t 
  *
  *     (keys, n_tokens, singles, starts)
  *
- *   keys      the key of every token, None after each paragraph (as keys_extend gives them);
+ *   keys      the key of every token, None after each paragraph;
  *   n_tokens  how many keys are not None;
  *   singles   {key: occurrences} of the keys whose lookup said "simple";
  *   starts    the positions in keys of the keys whose lookup said "complex" and whose next
@@ -1481,10 +1415,6 @@ unwrap(PyObject *self, PyObject *arg)
 }
 
 static PyMethodDef methods[] = {
-    {"keys_extend", keys_extend, METH_VARARGS,
-     "keys_extend(paragraph, out, cache, match, french=False, abbreviations=None) -> int\n\n"
-     "Append the key of each token of paragraph to out (see the module source); "
-     "return the number of tokens."},
     {"tally", tally, METH_VARARGS,
      "tally(scanned, complex_of, simple_of, families_of, end, resolve, groups) -> dict\n\n"
      "analysis.stream._FastCounter.tally for the result of Scanner.scan (see the module source)."},
