@@ -219,11 +219,88 @@ _NFC_ALPHABET = [
 ]  # fmt: skip
 
 
+_NFC_ALPHABET += ["\u02ff", "\u02bc", "\u0b47", "\u0b3e", "\u0b4b", "\u0340", "\u00c5", "Å", "\u2019"]
+
+
 @settings(max_examples=500, deadline=None)
 @given(parts=st.lists(st.sampled_from(_NFC_ALPHABET), max_size=40))
-def test_nfc_line_by_line_equals_unicodedata(parts):
-    """Combining marks, Hangul jamo, singletons and exclusions on both sides of line breaks."""
+def test_nfc_equals_unicodedata(parts):
+    """Combining marks, Hangul jamo, singletons, exclusions, Oriya vowel parts (two starters
+    that compose), on both sides of line breaks and of the last code point below U+0300;
+    both engines (the C extension's pieces, when built, and line by line)."""
     import unicodedata
 
     text = "".join(parts)
-    assert clean_module.nfc(text) == unicodedata.normalize("NFC", text)
+    expected = unicodedata.normalize("NFC", text)
+    assert clean_module.nfc(text) == expected
+    assert clean_module._nfc_lines(text) == expected
+
+
+def test_nfc_premise_every_code_point_below_u0300_is_a_stable_starter():
+    """What the C nfc relies on, from the Unicode database itself: each code point below
+    U+0300 has combining class 0, is its own NFC, and is the second half of no canonical
+    pair decomposition (so it composes with nothing before it; Hangul syllables compose
+    from jamo, all above U+1100)."""
+    import sys
+    import unicodedata
+
+    seconds = set()
+    for cp in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    assert min(seconds) >= 0x300  # a check that fails if the premise ever stops holding
+    for cp in range(0x300):
+        assert unicodedata.combining(chr(cp)) == 0
+        assert unicodedata.normalize("NFC", chr(cp)) == chr(cp)
+    assert 0x301 in seconds and 0x327 in seconds  # the search found the usual marks
+
+
+def test_c_nfc_equals_unicodedata_for_every_character():
+    """Every code point (every 7th astral one) after a base, between marks, between jamo,
+    before two marks and between two starters that compose, in texts of many pieces."""
+    import unicodedata
+
+    from analysis import native
+
+    if native.fastkeys() is None:
+        pytest.skip("C extension not built")
+    codes = [*range(0x10000), *range(0x10000, 0x110000, 7)]
+    for start in range(0, len(codes), 2048):
+        text = "".join(
+            f"e{c}\u0301|a\u0323{c}\u0307|\u1100{c}\u1161|{c}\u0327\u0301|\u0b47{c}\u0b3e "
+            for c in map(chr, codes[start : start + 2048])
+        )
+        assert native.fastkeys().nfc(text, unicodedata.normalize) == unicodedata.normalize("NFC", text)
+
+
+def test_c_nfc_normalises_only_the_pieces_that_may_change():
+    """The runs from U+0300 up, each with the code point before it; a text of the one-byte
+    kind is returned untouched, without a call; errors of ``normalize`` reach the caller."""
+    import unicodedata
+
+    from analysis import native
+
+    if native.fastkeys() is None:
+        pytest.skip("C extension not built")
+    seen = []
+
+    def spy(form, piece):
+        seen.append((form, piece))
+        return unicodedata.normalize(form, piece)
+
+    text = "Se\u0301curite\u0301 de l\u2019Europe \u00e0 Paris"
+    assert native.fastkeys().nfc(text, spy) == "Sécurité de l'Europe à Paris".replace("'", "\u2019")
+    assert seen == [("NFC", "e\u0301"), ("NFC", "e\u0301"), ("NFC", "l\u2019")]
+    latin1 = "Défense à Paris"
+
+    def boom(form, piece):
+        raise AssertionError("called")
+
+    assert native.fastkeys().nfc(latin1, boom) is latin1
+    with pytest.raises(AssertionError, match="called"):
+        native.fastkeys().nfc("\u0301", boom)
+    with pytest.raises(TypeError):
+        native.fastkeys().nfc("e\u0301", lambda form, piece: 1)
+    with pytest.raises(TypeError):
+        native.fastkeys().nfc(b"e", unicodedata.normalize)

@@ -1,7 +1,7 @@
 /*
  * analysis._fastkeys: the hot loops of corpus-scale counting in C (analysis.stream): the
- * tokeniser's common case, the Scanner, the tally, and the unwrap and typography steps of
- * cleaning.
+ * tokeniser's common case, the Scanner, the tally, the unwrap and typography steps of
+ * cleaning, and NFC normalisation of only the pieces of a text that may change.
  *
  * Each function has a Python definition that tests/test_stream.py or tests/test_clean.py
  * compares it with; analysis.native loads the module only when its API number is current.
@@ -1414,6 +1414,89 @@ unwrap(PyObject *self, PyObject *arg)
     return result;
 }
 
+/* --------------------------------------------------------------------------- nfc
+ *
+ * nfc(text, normalize) -> str: normalize("NFC", text) (normalize is unicodedata.normalize),
+ * calling normalize only on the pieces of the text that may change.
+ *
+ * Every code point below U+0300 has canonical combining class 0 and NFC_Quick_Check=Yes
+ * (the combining marks and the NFC_QC=No or Maybe code points all lie at U+0300 or above),
+ * so a normalisation boundary falls before each of them (UAX #15, "stable code points";
+ * ICU's hasCompBoundaryBefore): the text may be cut there and each piece normalised alone.
+ * The pieces given to normalize are the maximal runs of code points from U+0300 up, each
+ * with the code point before it (a base that a following mark may compose with); the rest
+ * is already NFC. A text of the one-byte kind (all below U+0100) is returned as it is.
+ * tests/test_clean.py compares the result with unicodedata.normalize over every code point. */
+static PyObject *
+nfc(PyObject *self, PyObject *args)
+{
+    PyObject *text, *normalize;
+    if (!PyArg_ParseTuple(args, "UO:nfc", &text, &normalize)) {
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    if (kind == PyUnicode_1BYTE_KIND) {
+        return Py_NewRef(text);
+    }
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), last = 0, i = 0;
+    PyObject *form = PyUnicode_FromString("NFC");
+    PyObject *pieces = PyList_New(0);
+    if (form == NULL || pieces == NULL) {
+        goto error;
+    }
+    while (i < n) {
+        if (PyUnicode_READ(kind, data, i) < 0x300) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i > 0 ? i - 1 : 0;
+        while (i < n && PyUnicode_READ(kind, data, i) >= 0x300) {
+            i++;
+        }
+        PyObject *piece = PyUnicode_Substring(text, start, i);
+        PyObject *done = piece == NULL ? NULL : PyObject_CallFunctionObjArgs(normalize, form, piece, NULL);
+        if (done != NULL && !PyUnicode_Check(done)) {
+            PyErr_SetString(PyExc_TypeError, "nfc(): normalize must return a str");
+            Py_CLEAR(done);
+        }
+        int same = done == NULL ? -1 : PyUnicode_Compare(done, piece);
+        int rc = 0;
+        if (same != 0 && done != NULL && !PyErr_Occurred()) {
+            PyObject *before = PyUnicode_Substring(text, last, start);
+            rc = before == NULL || PyList_Append(pieces, before) < 0 || PyList_Append(pieces, done) < 0 ? -1 : 0;
+            Py_XDECREF(before);
+            last = i;
+        }
+        Py_XDECREF(piece);
+        Py_XDECREF(done);
+        if (done == NULL || rc < 0 || PyErr_Occurred()) {
+            goto error;
+        }
+    }
+    Py_DECREF(form);
+    if (PyList_GET_SIZE(pieces) == 0) {
+        Py_DECREF(pieces);
+        return Py_NewRef(text);
+    }
+    PyObject *rest = PyUnicode_Substring(text, last, n);
+    if (rest == NULL || PyList_Append(pieces, rest) < 0) {
+        Py_XDECREF(rest);
+        Py_DECREF(pieces);
+        return NULL;
+    }
+    Py_DECREF(rest);
+    PyObject *empty = PyUnicode_FromString("");
+    PyObject *result = empty == NULL ? NULL : PyUnicode_Join(empty, pieces);
+    Py_XDECREF(empty);
+    Py_DECREF(pieces);
+    return result;
+error:
+    Py_XDECREF(form);
+    Py_XDECREF(pieces);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"tally", tally, METH_VARARGS,
      "tally(scanned, complex_of, simple_of, families_of, end, resolve, groups) -> dict\n\n"
@@ -1422,6 +1505,8 @@ static PyMethodDef methods[] = {
      "unwrap(text) -> str\n\nThe unwrap step of analysis.clean (see the module source)."},
     {"typography", typography, METH_VARARGS,
      "typography(text, french) -> str\n\nThe typography step of analysis.clean (see the module source)."},
+    {"nfc", nfc, METH_VARARGS,
+     "nfc(text, normalize) -> str\n\nnormalize(\"NFC\", text), normalising only the pieces that may change."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1463,11 +1548,11 @@ PyInit__fastkeys(void)
         Py_DECREF(m);
         return NULL;
     }
-    /* 3: Scanner, tally, unwrap and typography (analysis.native checks it: a stale build is not used) */
+    /* 4: Scanner, tally, unwrap, typography and nfc (analysis.native checks it: a stale build is not used) */
     PyObject *table = typography_table();
     int rc = table == NULL ? -1 : PyModule_AddObjectRef(m, "TYPOGRAPHY", table);
     Py_XDECREF(table);
-    if (rc < 0 || PyModule_AddIntConstant(m, "API", 3) < 0) {
+    if (rc < 0 || PyModule_AddIntConstant(m, "API", 4) < 0) {
         Py_DECREF(m);
         return NULL;
     }

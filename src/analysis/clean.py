@@ -58,19 +58,35 @@ class Change:
 
 
 def nfc(text: str) -> str:
-    """Unicode NFC, line by line: ``unicodedata.normalize("NFC", text)``, often faster.
+    """Unicode NFC: ``unicodedata.normalize("NFC", text)``, normalising only what may change.
 
-    A line break is a starter that composes with nothing, so no normalisation
-    crosses it and each line can be normalised alone (tests/test_clean.py checks
-    it). CPython normalises a whole string as soon as one character needs it;
-    line by line, only the lines that need it are: a text with a few decomposed
-    accents (PDF extraction, macOS copy and paste) costs a fraction.
+    CPython normalises a whole string as soon as one character needs it. Here
+    only the pieces that may change are given to ``unicodedata.normalize``, so a
+    text with a few decomposed accents (PDF extraction, macOS copy and paste)
+    costs a fraction:
+
+    - with the C extension, the runs of code points from U+0300 up, each with
+      the code point before it: every code point below U+0300 is a starter
+      that no normalisation moves or composes with what precedes it
+      (``_fastkeys.c`` gives the reasoning);
+    - without it, each line (a line break is such a starter too).
+
+    ``tests/test_clean.py`` compares both with ``unicodedata.normalize`` over
+    every code point.
 
     Examples
     --------
     >>> nfc("De\\u0301fense\\nSe\\u0301curite\\u0301") == "Défense\\nSécurité"
     True
     """
+    module = native.fastkeys()
+    if module is not None:
+        return module.nfc(text, unicodedata.normalize)
+    return _nfc_lines(text)
+
+
+def _nfc_lines(text: str) -> str:
+    """:func:`nfc` without the C extension: line by line."""
     if "\n" not in text:
         return unicodedata.normalize("NFC", text)
     return "\n".join([unicodedata.normalize("NFC", line) for line in text.split("\n")])

@@ -14,7 +14,7 @@ from types import ModuleType
 
 logger = logging.getLogger(__name__)
 
-API = 3  # the API constant of src/analysis/_fastkeys.c in this version
+API = 4  # the API constant of src/analysis/_fastkeys.c in this version
 
 try:
     from analysis import _fastkeys as _module
