@@ -779,6 +779,21 @@ def test_c_scan_equals_the_python_scan(texts, accent, language):
 
 
 @needs_c
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(["paix", " ", "\n", "\n\n", "\n \n", "mer.", "\n\n\n"]), max_size=12))
+def test_c_strict_scan_refuses_exactly_the_texts_not_in_clean_form(text):
+    """scan(text, strict=True) is None exactly when text.count("\\n") != 2 * text.count("\\n\\n")
+    (the wrapper's former test, in Python), and otherwise the plain scan."""
+    text = "".join(text)
+    scanner = stream._fast_counter(_DICTS[False], "fr").scanner
+    strict = scanner.scan(text, True)
+    if text.count("\n") == 2 * text.count("\n\n"):
+        assert strict == scanner.scan(text)
+    else:
+        assert strict is None
+
+
+@needs_c
 def test_c_scan_on_a_hand_checked_text():
     """Hand count with the property dictionary above: "paix", "chine" and "mer" are one-token
     patterns no theme excludes; "chine populaire" (an exclusion), "nations unies" and

@@ -275,8 +275,8 @@ reserve_one(void *items, Py_ssize_t *cap, Py_ssize_t n, size_t size, Py_ssize_t 
 /* ---------------------------------------------------------------------- Scanner
  *
  * Scanner(match, lookup, french).scan(text) tokenises a cleaned text paragraph by paragraph
- * (the pieces of text.split("\n\n"), stripped, empty ones skipped; the caller checks that
- * every line break of the text is half of a blank line) and returns
+ * (the pieces of text.split("\n\n"), stripped, empty ones skipped; with strict, it refuses
+ * a text where a line break is not half of a blank line) and returns
  *
  *     (keys, n_tokens, singles, starts)
  *
@@ -562,9 +562,18 @@ emit_scan(void *ctx, PyObject *text, Py_ssize_t start, Py_ssize_t end)
     return 0;
 }
 
+/* scan(text, strict=False): with strict, None when a piece of text.split("\n\n") holds a line
+ * break, i.e. when text.count("\n") != 2 * text.count("\n\n") (both count pairs from the left):
+ * the text is not in the form cleaning gives, and the caller rejoins its paragraphs first. */
 static PyObject *
-Scanner_scan(Scanner *self, PyObject *arg)
+Scanner_scan(Scanner *self, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"text", "strict", NULL};
+    PyObject *arg;
+    int strict = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p:scan", kwlist, &arg, &strict)) {
+        return NULL;
+    }
     if (!PyUnicode_Check(arg)) {
         PyErr_SetString(PyExc_TypeError, "scan() expects a str");
         return NULL;
@@ -592,15 +601,24 @@ Scanner_scan(Scanner *self, PyObject *arg)
     while (pos >= 0) {
         /* the next piece of text.split("\n\n") */
         Py_ssize_t b = pos, next = -1;
+        int lone = 0; /* a line break that is not one of a pair */
         while (b + 1 < n) {
-            if (PyUnicode_READ(kind, data, b) == '\n' && PyUnicode_READ(kind, data, b + 1) == '\n') {
-                next = b + 2;
-                break;
+            if (PyUnicode_READ(kind, data, b) == '\n') {
+                if (PyUnicode_READ(kind, data, b + 1) == '\n') {
+                    next = b + 2;
+                    break;
+                }
+                lone = 1;
             }
             b++;
         }
         if (next < 0) {
+            lone |= b < n && PyUnicode_READ(kind, data, b) == '\n';
             b = n;
+        }
+        if (strict && lone) {
+            result = Py_NewRef(Py_None);
+            goto done;
         }
         Py_ssize_t a = pos, e = b; /* str.strip() */
         while (a < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) {
@@ -713,8 +731,9 @@ Scanner_size(Scanner *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyMethodDef Scanner_methods[] = {
-    {"scan", (PyCFunction)Scanner_scan, METH_O,
-     "scan(text) -> (keys, n_tokens, singles, starts): see the module source."},
+    {"scan", (PyCFunction)(void (*)(void))Scanner_scan, METH_VARARGS | METH_KEYWORDS,
+     "scan(text, strict=False) -> (keys, n_tokens, singles, starts), or None when strict and\n"
+     "text is not in cleaned form: see the module source."},
     {"size", (PyCFunction)Scanner_size, METH_NOARGS, "size() -> number of distinct surfaces kept."},
     {NULL, NULL, 0, NULL},
 };

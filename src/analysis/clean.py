@@ -252,9 +252,30 @@ def boilerplate_patterns(path: str | None = None) -> tuple[tuple[str, re.Pattern
     return tuple(out)
 
 
+@functools.cache
+def _any_pattern(patterns: tuple[tuple[str, re.Pattern[str], str], ...]) -> Callable[[str], Any] | None:
+    """One ``match`` for "does any pattern match at the start of this line", or None.
+
+    The patterns as one alternation: it matches where one of them does. Only
+    when no pattern has a capturing group (a numbered back-reference would then
+    point at another group) and all share their flags.
+    """
+    if not patterns or any(rx.groups or rx.flags != patterns[0][1].flags for _, rx, _ in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{rx.pattern})" for _, rx, _ in patterns), patterns[0][1].flags).match
+    except re.error:  # e.g. a pattern with global inline flags, which must come first
+        return None
+
+
 def _step_boilerplate(text: str, patterns) -> Change:
     lines = text.split("\n")
-    if not any(any(map(rx.match, lines)) for _, rx, _ in patterns):  # the common case, in one pass each
+    matches = _any_pattern(patterns)
+    if matches is not None:
+        found = any(map(matches, lines))
+    else:
+        found = any(any(map(rx.match, lines)) for _, rx, _ in patterns)
+    if not found:  # the common case, in one pass
         return Change("boilerplate", text)
     kept: list[str] = []
     removed: list[str] = []
@@ -473,7 +494,8 @@ def _clean_nfc(
     audit: bool = False,
 ) -> CleanText:
     """:func:`clean_text` of a text already in NFC (corpus-scale counting normalises it first)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     trail = []
     for step in STEPS:
         if step not in steps:

@@ -678,16 +678,19 @@ class _FastCounter:
         one part). The C extension's ``Scanner`` gives the same four values in one
         pass over the text (``tests/test_stream.py`` compares both).
         """
-        from analysis.tokens import paragraph_spans
-
-        clean_form = text.count("\n") == 2 * text.count("\n\n")
         if self.native:
-            if not clean_form:
+            scanned = self.scanner.scan(text, True)  # strict: None when not in the clean form below
+            if scanned is None:
+                from analysis.tokens import paragraph_spans
+
                 # the same paragraphs, joined so that every line break is half of a blank line
                 # (paragraph_spans strips them and never keeps a blank line inside one)
                 text = "\n\n".join(text[start:end] for start, end in paragraph_spans(text))
-            return self.scanner.scan(text)
-        if clean_form:
+                scanned = self.scanner.scan(text)
+            return scanned
+        from analysis.tokens import paragraph_spans
+
+        if text.count("\n") == 2 * text.count("\n\n"):
             # every line break is half of a blank line (a cleaned text): paragraph_spans
             # cuts at each "\n\n" and strips
             paragraphs = [p for p in (p.strip() for p in text.split("\n\n")) if p]
