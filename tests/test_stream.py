@@ -582,6 +582,47 @@ def test_fast_counts_equal_tokens_lookup(texts, accent):
     pd.testing.assert_frame_equal(fast_counts, lib_counts)
 
 
+_FLAT_DICTIONARY = dictionary(
+    {
+        "name": "flat",
+        "version": "1",
+        "description": "Synthetic: no subthemes, so every parent is missing.",
+        "themes": {
+            "peace": {"label": {"fr": "Paix", "en": "Peace"}, "description": "Peace.", "fr": ["paix"]},
+        },
+    }
+)
+
+
+@pytest.mark.parametrize("dic", [_DICTS[False], _FLAT_DICTIONARY], ids=["subthemes", "flat"])
+def test_counts_part_written_from_arrow_reads_back_as_the_pandas_table(dic, tmp_path):
+    """count_corpus writes the counts as an Arrow table built without pandas; read back, each
+    part is the pandas table (same values, NaN where a document has no tokens or no root hit,
+    same dtypes) and has the schema pandas itself would write, metadata included."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from analysis.lookup import counts_table
+
+    texts = ["La paix, la mer de Chine et la paix.", "", "Rien ici.", "Chine populaire ; paix."]
+    docs = [{"doc_id": f"d{i}", "text": t, "language": "fr"} for i, t in enumerate(texts)]
+    agg, n_tokens = stream._tally_fast(docs, texts, dic)
+    for ids in ([d["doc_id"] for d in docs], []):
+        expected = counts_table(agg, dic, ids, n_tokens)
+        table = stream._counts_arrow(agg, dic, ids, n_tokens)
+        assert table.schema.equals(pa.Schema.from_pandas(expected, preserve_index=False), check_metadata=True)
+        pq.write_table(table, tmp_path / "part.parquet")
+        expected.to_parquet(tmp_path / "pandas.parquet", index=False)
+        back = pd.read_parquet(tmp_path / "part.parquet")
+        pd.testing.assert_frame_equal(back, pd.read_parquet(tmp_path / "pandas.parquet"), check_exact=True)
+        written = pq.read_table(tmp_path / "pandas.parquet")
+        for name in ("parent", "per_1000", "share"):  # missing values are nulls in both, not NaN
+            assert table.column(name).null_count == written.column(name).null_count
+        if ids:  # the second document is empty: no tokens
+            n = len(dic.themes)
+            assert back["per_1000"].isna().tolist() == [False] * n + [True] * n + [False] * 2 * n
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     text=st.text(

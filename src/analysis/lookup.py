@@ -587,6 +587,43 @@ def counts_table(
         empty = pd.DataFrame([], columns=COUNT_COLUMNS)
         numeric = {"count": "int64", "matched_tokens": "int64", "tokens": "int64"}
         return empty.astype({**numeric, "per_1000": "float64", "share": "float64"})
+
+    def repeated(values: list, rows: np.ndarray) -> pd.Series:
+        return pd.Series(values).take(rows).reset_index(drop=True)
+
+    columns = _count_columns(agg, dictionary, doc_ids, n_tokens)
+    return pd.DataFrame(
+        {name: repeated(*col) if isinstance(col, tuple) else col for name, col in columns.items()},
+        columns=COUNT_COLUMNS,
+    )
+
+
+def _count_columns(
+    agg: Mapping[tuple[str, str], Sequence[int]],
+    dictionary: Dictionary,
+    doc_ids: list[str],
+    n_tokens: dict[str, int],
+) -> dict[str, Any]:
+    """The columns of :func:`counts_table`, before they become a table.
+
+    Numeric columns are numpy arrays of one value per row (document x theme,
+    document by document, themes in dictionary order); text columns are
+    ``(distinct values, row positions)``: each distinct value is converted once
+    by whoever builds the table (a pandas DataFrame here, an Arrow table for the
+    Parquet parts of :mod:`analysis.stream`).
+
+    Examples
+    --------
+    >>> from analysis.dictionary import dictionary
+    >>> dic = dictionary({"name": "d", "version": "1", "description": "Synthetic.",
+    ...     "themes": {"peace": {"label": {"fr": "Paix", "en": "Peace"},
+    ...                          "description": "Peace.", "fr": ["paix"]}}})
+    >>> cols = _count_columns({("doc", "peace"): (2, 2)}, dic, ["doc"], {"doc": 40})
+    >>> list(cols) == COUNT_COLUMNS, cols["theme"][0], cols["count"].tolist()
+    (True, ['peace'], [2])
+    """
+    import numpy as np
+
     themes = dictionary.themes
     n_themes, n_docs = len(themes), len(doc_ids)
     theme_index = {t.id: j for j, t in enumerate(themes)}
@@ -607,29 +644,21 @@ def counts_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         per_1000 = np.where(tokens[:, None] > 0, 1000.0 * count / tokens[:, None], np.nan)
         share = np.where(root_total[:, None] > 0, count / root_total[:, None], np.nan)
-    # text columns: each distinct value converted once, then repeated by position
     doc_rows = np.repeat(np.arange(n_docs), n_themes)
     theme_rows = np.tile(np.arange(n_themes), n_docs)
-
-    def repeated(values: list, rows: np.ndarray) -> pd.Series:
-        return pd.Series(values).take(rows).reset_index(drop=True)
-
-    return pd.DataFrame(
-        {
-            "doc_id": repeated(list(doc_ids), doc_rows),
-            "theme": repeated([t.id for t in themes], theme_rows),
-            "parent": repeated([t.parent for t in themes], theme_rows),
-            "is_root": np.tile([t.parent is None for t in themes], n_docs),
-            "label_fr": repeated([t.labels.get("fr", t.id) for t in themes], theme_rows),
-            "label_en": repeated([t.labels.get("en", t.id) for t in themes], theme_rows),
-            "count": count.ravel(),
-            "matched_tokens": covered.ravel(),
-            "tokens": np.repeat(tokens, n_themes),
-            "per_1000": per_1000.ravel().astype("float64"),
-            "share": share.ravel().astype("float64"),
-        },
-        columns=COUNT_COLUMNS,
-    )
+    return {
+        "doc_id": (list(doc_ids), doc_rows),
+        "theme": ([t.id for t in themes], theme_rows),
+        "parent": ([t.parent for t in themes], theme_rows),
+        "is_root": np.tile([t.parent is None for t in themes], n_docs),
+        "label_fr": ([t.labels.get("fr", t.id) for t in themes], theme_rows),
+        "label_en": ([t.labels.get("en", t.id) for t in themes], theme_rows),
+        "count": count.ravel(),
+        "matched_tokens": covered.ravel(),
+        "tokens": np.repeat(tokens, n_themes),
+        "per_1000": per_1000.ravel().astype("float64"),
+        "share": share.ravel().astype("float64"),
+    }
 
 
 def _surface_forms(surfaces: Iterable[str]) -> str:

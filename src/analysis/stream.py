@@ -521,8 +521,8 @@ def _clean(doc: dict[str, Any], text: str | None = None) -> str:
 
 
 def _documents_table(
-    docs: list[dict[str, Any]], n_tokens: list[int], cleaned: list[str] | None, nfc: list[str] | None = None
-):
+    docs: list[dict[str, Any]], n_tokens: list[int], cleaned: list[str] | None, nfc: list[str]
+) -> pd.DataFrame:
     import pandas as pd
 
     meta: dict[str, None] = {"doc_id": None, "language": None}  # also when no document is left
@@ -530,22 +530,15 @@ def _documents_table(
         for key in doc:
             if key != "text":
                 meta.setdefault(key, None)
-    rows = []
-    if nfc is None:
-        nfc = [clean.nfc(doc["text"]) for doc in docs]
-    for doc, n, text in zip(docs, n_tokens, nfc, strict=True):
-        raw = text.encode("utf-8")
-        row = {key: doc.get(key) for key in meta}
-        row.update(
-            n_chars=len(text),
-            n_bytes=len(raw),
-            n_tokens=int(n),
-            sha256=hashlib.sha256(raw).hexdigest(),
-        )
-        rows.append(row)
-    table = pd.DataFrame.from_records(rows, columns=[*meta, *_STAT_COLUMNS])
-    for col in ("n_chars", "n_bytes", "n_tokens"):
-        table[col] = table[col].astype("int64")
+    raw = [text.encode("utf-8") for text in nfc]
+    columns: dict[str, Any] = {key: [doc.get(key) for doc in docs] for key in meta}
+    columns.update(
+        n_chars=pd.array([len(text) for text in nfc], dtype="int64"),
+        n_bytes=pd.array([len(b) for b in raw], dtype="int64"),
+        n_tokens=pd.array([int(n) for n in n_tokens], dtype="int64"),
+        sha256=[hashlib.sha256(b).hexdigest() for b in raw],
+    )
+    table = pd.DataFrame(columns, columns=[*meta, *_STAT_COLUMNS])
     if cleaned is not None:
         table["text"] = cleaned
     return table
@@ -974,6 +967,15 @@ def _count_fast(
     """
     from analysis.lookup import counts_table
 
+    agg, n_tokens = _tally_fast(docs, cleaned, dic)
+    counts = counts_table(agg, dic, [d["doc_id"] for d in docs], n_tokens)
+    return counts, [n_tokens[d["doc_id"]] for d in docs]
+
+
+def _tally_fast(
+    docs: list[dict[str, Any]], cleaned: list[str], dic: Dictionary
+) -> tuple[dict[tuple[str, str], Sequence[int]], dict[str, int]]:
+    """(doc_id, theme) -> (hits, tokens covered), and doc_id -> tokens: what the counts table is made of."""
     agg: dict[tuple[str, str], Sequence[int]] = {}
     n_tokens: dict[str, int] = {}
     for doc, text in zip(docs, cleaned, strict=True):
@@ -983,8 +985,40 @@ def _count_fast(
         n_tokens[doc_id] = scanned[1]
         for tid, tally in counter.tally(scanned).items():
             agg[(doc_id, tid)] = tally
-    counts = counts_table(agg, dic, [d["doc_id"] for d in docs], n_tokens)
-    return counts, [n_tokens[d["doc_id"]] for d in docs]
+    return agg, n_tokens
+
+
+_COUNT_SCHEMAS: dict[str, Any] = {}
+
+
+def _counts_arrow(
+    agg: dict[tuple[str, str], Sequence[int]], dic: Dictionary, doc_ids: list[str], n_tokens: dict[str, int]
+):
+    """:func:`analysis.lookup.counts_table` as the Arrow table its Parquet part holds.
+
+    The same columns (:func:`analysis.lookup._count_columns`) and the schema that
+    ``pyarrow.Table.from_pandas`` gives the pandas table, pandas metadata
+    included, so that reading a part back gives the same DataFrame
+    (``tests/test_stream.py`` compares both); without the pandas table.
+    """
+    import pyarrow as pa
+
+    from analysis.lookup import _count_columns, counts_table
+
+    if not doc_ids:  # (a chunk left with no document writes no part)
+        return pa.Table.from_pandas(counts_table({}, dic, [], {}), preserve_index=False)
+    schema = _COUNT_SCHEMAS.get(dic.hash)
+    if schema is None:  # the types pandas gives these columns for this dictionary (one row)
+        template = counts_table({}, dic, ["x"], {"x": 1})
+        schema = _COUNT_SCHEMAS[dic.hash] = pa.Schema.from_pandas(template, preserve_index=False)
+    arrays = []
+    for field, column in zip(schema, _count_columns(agg, dic, doc_ids, n_tokens).values(), strict=True):
+        if isinstance(column, tuple):  # text: each distinct value converted once
+            values, rows = column
+            arrays.append(pa.array(values, type=field.type).take(pa.array(rows)))
+        else:  # from_pandas: NaN is null, as pandas writes it
+            arrays.append(pa.array(column, type=field.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def process_chunk(
@@ -1033,6 +1067,21 @@ def process_chunk(
     >>> int(out["counts"].set_index("theme").loc["ukraine", "count"])
     1
     """
+    return _chunk_tables(
+        docs, dictionary_path, method=method, keep_text=keep_text, dictionary_sha256=dictionary_sha256
+    )
+
+
+def _chunk_tables(
+    docs: list[dict[str, Any]],
+    dictionary_path: str | Path,
+    *,
+    method: str = "fast",
+    keep_text: bool = False,
+    dictionary_sha256: str | None = None,
+    arrow: bool = False,
+) -> dict[str, Any]:
+    """:func:`process_chunk`; with ``arrow``, the counts as the Arrow table of its Parquet part."""
     if method not in ("library", "fast"):
         raise ValueError(f"unknown method {method!r}; expected 'library' or 'fast'")
     seen: set[str] = set()
@@ -1045,22 +1094,45 @@ def process_chunk(
         raise ValueError(
             f"dictionary {dictionary_path} has sha256 {dic.hash[:12]}…, expected {dictionary_sha256[:12]}…"
         )
+    # deterministic order within a part: by doc_id (unique here), themes in dictionary order;
+    # sorting the documents first gives the tables in that order
+    if any(a["doc_id"] > b["doc_id"] for a, b in itertools.pairwise(docs)):
+        docs = sorted(docs, key=lambda doc: doc["doc_id"])
     nfc = [clean.nfc(doc["text"]) for doc in docs]  # once: cleaning sees NFC text
     cleaned = [_clean(doc, text) for doc, text in zip(docs, nfc, strict=True)]
+    counts: Any
     if method == "fast":
-        counts, n_tokens = _count_fast(docs, cleaned, dic)
+        agg, tokens_of = _tally_fast(docs, cleaned, dic)
+        doc_ids = [d["doc_id"] for d in docs]
+        n_tokens = [tokens_of[doc_id] for doc_id in doc_ids]
+        if arrow:
+            counts = _counts_arrow(agg, dic, doc_ids, tokens_of)
+        else:
+            from analysis.lookup import counts_table
+
+            counts = counts_table(agg, dic, doc_ids, tokens_of)
     else:
         counts, n_tokens = _count_library(docs, cleaned, dic)
+        if arrow:
+            import pyarrow as pa
+
+            counts = pa.Table.from_pandas(counts, preserve_index=False)
     documents = _documents_table(docs, n_tokens, cleaned if keep_text else None, nfc)
-    # deterministic order within a part: by doc_id, themes in dictionary order
-    documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
-    counts = counts.sort_values("doc_id", kind="stable").reset_index(drop=True)
     return {DOCUMENT_TABLE: documents, COUNTS_TABLE: counts}
 
 
-def _chunk_task(chunk: list[dict[str, Any]], **options: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """A chunk read by this process: :func:`process_chunk`'s tables (its problems were listed here)."""
-    return process_chunk(chunk, **options), []
+def _chunk_task(chunk: list[dict[str, Any]], **options: Any) -> tuple[dict[str, Any], list[str]]:
+    """A chunk read by this process: the tables of its part (its problems were listed here)."""
+    return _chunk_tables(chunk, **options, arrow=True), []
+
+
+def _slice_task(
+    piece: JsonlSlice, *, language: str | None = None, on_error: str = "raise", **options: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """:func:`process_slice` for a worker: the tables of its part, and the problems."""
+    problems: list[str] = []
+    docs = read_jsonl_slice(piece, language=language, on_error=on_error, problems=problems)
+    return _chunk_tables(docs, **options, arrow=True), problems
 
 
 # ---------------------------------------------------------------------- writing
@@ -1068,10 +1140,16 @@ def _part_name(index: int) -> str:
     return f"part-{index:05d}.parquet"
 
 
-def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+def _write_atomic_parquet(df: Any, path: Path) -> None:
+    """Write a DataFrame or an Arrow table; the part appears whole or not at all."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        df.to_parquet(tmp, index=False)
+        if hasattr(df, "to_parquet"):
+            df.to_parquet(tmp, index=False)
+        else:
+            import pyarrow.parquet as pq
+
+            pq.write_table(df, tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -1084,9 +1162,7 @@ def _write_atomic_text(text: str, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _write_part(
-    output_dir: Path, index: int, result: tuple[dict[str, pd.DataFrame], list[str]]
-) -> dict[str, Any]:
+def _write_part(output_dir: Path, index: int, result: tuple[dict[str, Any], list[str]]) -> dict[str, Any]:
     """Write a task's tables as part ``index``; return what the reading process accounts for."""
     tables, problems = result
     documents = tables[DOCUMENT_TABLE]
@@ -1223,7 +1299,7 @@ class _Tracker:
         self.max_in_flight_chunks = max(self.max_in_flight_chunks, self.in_flight_chunks)
         return n_docs
 
-    def done(self, index: int, n_submitted: int, result: tuple[dict[str, pd.DataFrame], list[str]]) -> None:
+    def done(self, index: int, n_submitted: int, result: tuple[dict[str, Any], list[str]]) -> None:
         """Write the part of a task whose tables came back to this process."""
         self.written(index, n_submitted, _write_part(self.output_dir, index, result))
 
@@ -1509,7 +1585,7 @@ def count_corpus(
         # an absolute path: workers, possibly on other machines, open the file themselves
         tasks = iter_jsonl_slices(Path(source).resolve(), chunk_docs=chunk_docs, chunk_bytes=chunk_bytes)
         work = functools.partial(
-            process_slice, dictionary_path=dict_path, language=language, on_error=on_error, **options
+            _slice_task, dictionary_path=dict_path, language=language, on_error=on_error, **options
         )
     else:
         tasks = iter_chunks(
