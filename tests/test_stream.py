@@ -189,6 +189,39 @@ def test_a_lone_surrogate_is_refused_or_skipped_by_id(tmp_path):
     assert kept == ["b"] and len(problems) == 1
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["C", "python"])
+def test_first_surrogate_is_where_utf8_encoding_fails(compiled, monkeypatch):
+    """The index UnicodeEncodeError gives, in strings of each kind (a slice is read without
+    encoding its texts: this is its check)."""
+    if not compiled:
+        monkeypatch.setattr(stream, "_fastkeys", None)
+    elif stream._fastkeys is None:
+        pytest.skip("C extension not built")
+    texts = ["", "paix", "Défense", "l\u2019Europe", "\U0001f600 emoji", "\ud800", "ab\udfff",
+             "é\udc00x\ud800", "\u2019\ud7ff\ue000\udbff", "\U0001f600\ud801", "\ud83d\ude00"]  # fmt: skip
+    for text in texts:
+        try:
+            text.encode("utf-8")
+            expected = -1
+        except UnicodeEncodeError as exc:
+            expected = exc.start
+        assert stream._first_surrogate(text) == expected, text
+    assert [stream._first_surrogate(t) for t in texts[5:8]] == [0, 2, 1]  # hand-checked
+
+
+def test_a_lone_surrogate_in_a_slice_is_refused_or_skipped_by_id(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "Paix \\ud800 ici."}\n{"id": "b", "text": "Fin."}\n', encoding="utf-8"
+    )
+    piece = next(stream.iter_jsonl_slices(path))
+    with pytest.raises(ValueError, match="document 'a': lone surrogate U\\+D800 at character 5"):
+        stream.read_jsonl_slice(piece)
+    problems: list[str] = []
+    assert [d["doc_id"] for d in stream.read_jsonl_slice(piece, on_error="skip", problems=problems)] == ["b"]
+    assert len(problems) == 1
+
+
 def test_jsonl_slices_hand_checked(tmp_path):
     path = tmp_path / "c.jsonl"
     lines = [b'{"id": "a", "text": "x"}\n', b"\n", b'{"id": "b", "text": "y"}\n', b" \n",

@@ -1,7 +1,8 @@
 /*
  * analysis._fastkeys: the hot loops of corpus-scale counting in C (analysis.stream): the
  * tokeniser's common case, the Scanner, the tally, the unwrap and typography steps of
- * cleaning, and NFC normalisation of only the pieces of a text that may change.
+ * cleaning, NFC normalisation of only the pieces of a text that may change, and the search
+ * for code points UTF-8 cannot encode.
  *
  * Each function has a Python definition that tests/test_stream.py or tests/test_clean.py
  * compares it with; analysis.native loads the module only when its API number is current.
@@ -1516,6 +1517,39 @@ error:
     return NULL;
 }
 
+/* ----------------------------------------------------------------- first_surrogate
+ *
+ * first_surrogate(text) -> int: the index of the first surrogate code point (U+D800 to
+ * U+DFFF, which UTF-8 cannot encode), or -1: the `start` of the UnicodeEncodeError that
+ * text.encode("utf-8") would raise, without encoding. A string of the one-byte kind has none. */
+static PyObject *
+first_surrogate(PyObject *self, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "first_surrogate() expects a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *data = PyUnicode_2BYTE_DATA(arg);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (data[i] >= 0xD800 && data[i] <= 0xDFFF) {
+                return PyLong_FromSsize_t(i);
+            }
+        }
+    }
+    else if (kind == PyUnicode_4BYTE_KIND) {
+        const Py_UCS4 *data = PyUnicode_4BYTE_DATA(arg);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (data[i] >= 0xD800 && data[i] <= 0xDFFF) {
+                return PyLong_FromSsize_t(i);
+            }
+        }
+    }
+    return PyLong_FromLong(-1);
+}
+
 static PyMethodDef methods[] = {
     {"tally", tally, METH_VARARGS,
      "tally(scanned, complex_of, simple_of, families_of, end, resolve, groups) -> dict\n\n"
@@ -1524,6 +1558,8 @@ static PyMethodDef methods[] = {
      "unwrap(text) -> str\n\nThe unwrap step of analysis.clean (see the module source)."},
     {"typography", typography, METH_VARARGS,
      "typography(text, french) -> str\n\nThe typography step of analysis.clean (see the module source)."},
+    {"first_surrogate", first_surrogate, METH_O,
+     "first_surrogate(text) -> int\n\nIndex of the first surrogate code point (not UTF-8), or -1."},
     {"nfc", nfc, METH_VARARGS,
      "nfc(text, normalize) -> str\n\nnormalize(\"NFC\", text), normalising only the pieces that may change."},
     {NULL, NULL, 0, NULL},
@@ -1567,7 +1603,7 @@ PyInit__fastkeys(void)
         Py_DECREF(m);
         return NULL;
     }
-    /* 4: Scanner, tally, unwrap, typography and nfc (analysis.native checks it: a stale build is not used) */
+    /* 4: Scanner, tally, unwrap, typography, nfc and first_surrogate (analysis.native checks it: a stale build is not used) */
     PyObject *table = typography_table();
     int rc = table == NULL ? -1 : PyModule_AddObjectRef(m, "TYPOGRAPHY", table);
     Py_XDECREF(table);

@@ -300,22 +300,40 @@ def iter_documents(
         yield doc
 
 
+def _first_surrogate(text: str) -> int:
+    """Index of the first surrogate code point of ``text`` (UTF-8 cannot encode it), or -1."""
+    if _fastkeys is not None:
+        return _fastkeys.first_surrogate(text)  # the same index, without encoding (tests/test_stream.py)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return -1
+
+
 def _accepted(
-    raw: Iterable[_Raw], language: str | None, on_error: str, problems: list[str] | None
+    raw: Iterable[_Raw], language: str | None, on_error: str, problems: list[str] | None, sized: bool = True
 ) -> Iterator[tuple[dict[str, Any], int]]:
-    """Documents of raw records with their UTF-8 size; the others raise or are listed."""
+    """Documents of raw records with their UTF-8 size (0 unless ``sized``); the others raise or are listed."""
     for where, record in raw:
         try:
             if isinstance(record, Exception):
                 raise record
             doc = _document(record, where, language)
-            try:
-                size = len(doc["text"].encode("utf-8"))
-            except UnicodeEncodeError as exc:  # a lone surrogate, from a JSON "\ud800" escape
-                char, at = ord(doc["text"][exc.start]), exc.start
+            text = doc["text"]
+            size, at = 0, -1
+            if sized:
+                try:
+                    size = len(text.encode("utf-8"))
+                except UnicodeEncodeError as exc:
+                    at = exc.start
+            else:
+                at = _first_surrogate(text)
+            if at >= 0:  # a lone surrogate, from a JSON "\ud800" escape
+                char = ord(text[at])
                 raise SourceError(
                     f"document {doc['doc_id']!r}: lone surrogate U+{char:04X} at character {at} (not text)"
-                ) from None
+                )
         except ValueError as exc:
             if on_error == "raise":
                 raise
@@ -473,7 +491,7 @@ def read_jsonl_slice(
                 where = f"{name}, line {lineno}"
                 yield where, _jsonl_record(line, where)
 
-    return [doc for doc, _size in _accepted(raw(), language, on_error, problems)]
+    return [doc for doc, _size in _accepted(raw(), language, on_error, problems, sized=False)]
 
 
 def process_slice(
