@@ -2,7 +2,8 @@
 
 ``analysis._fastkeys`` holds the hot loops of corpus-scale counting in C (the
 tokeniser's common case, a scanner, the theme tally, the unwrap and typography
-steps of cleaning; see :mod:`analysis.native`). It is optional: without a C
+steps of cleaning, NFC of only the pieces that may change, the search for
+surrogates; see :mod:`analysis.native`). It is optional: without a C
 compiler the package installs and gives the same results with its Python code,
 more slowly.
 """

@@ -184,7 +184,8 @@ tokenise(PyObject *text, Py_ssize_t p, Py_ssize_t n, const Rules *rules, emit_fn
             continue;
         }
         if (is_word(ch)) {
-            int plain = !Py_UNICODE_ISDECIMAL(ch) && !(p > 0 && is_word(PyUnicode_READ(kind, data, p - 1)));
+            int digit = ch < 128 ? ch >= '0' && ch <= '9' : Py_UNICODE_ISDECIMAL(ch);
+            int plain = !digit && !(p > 0 && is_word(PyUnicode_READ(kind, data, p - 1)));
             int ascii = 1, elided = 0;
             Py_ssize_t r = p;
             while (plain && r < n) {
@@ -832,6 +833,14 @@ add_tally(PyObject *out, PyObject *theme, Py_ssize_t count, Py_ssize_t covered)
     return 0;
 }
 
+/* The int at position i of a tuple: 0, or -1 with TypeError (not an int) or OverflowError. */
+static inline int
+ssize_item(PyObject *tuple, Py_ssize_t i, Py_ssize_t *out)
+{
+    *out = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, i));
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 /* One group of overlapping matches m[0:n]: its result from the cache or from resolve. */
 static int
 tally_group(const Match *m, Py_ssize_t n, PyObject *groups, PyObject *resolve, PyObject *out)
@@ -891,9 +900,18 @@ tally_group(const Match *m, Py_ssize_t n, PyObject *groups, PyObject *resolve, P
             PyErr_SetString(PyExc_TypeError, "resolve must return ((theme, (count, covered)), ...)");
             rc = -1;
         }
-        else if (!PyArg_ParseTuple(item, "O(nn)", &theme, &count, &covered) ||
-                 add_tally(out, theme, count, covered) < 0) {
+        else if (PyTuple_GET_SIZE(item) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(item, 1)) ||
+                 PyTuple_GET_SIZE(PyTuple_GET_ITEM(item, 1)) != 2) {
+            PyErr_SetString(PyExc_TypeError, "resolve must return ((theme, (count, covered)), ...)");
             rc = -1;
+        }
+        else {
+            theme = PyTuple_GET_ITEM(item, 0);
+            PyObject *pair = PyTuple_GET_ITEM(item, 1);
+            if (ssize_item(pair, 0, &count) < 0 || ssize_item(pair, 1, &covered) < 0 ||
+                add_tally(out, theme, count, covered) < 0) {
+                rc = -1;
+            }
         }
     }
     Py_DECREF(result);
@@ -939,13 +957,16 @@ phrases_at(Py_ssize_t start, PyObject *k, PyObject *keys, PyObject *complex_of, 
     for (Py_ssize_t p = 0; rc == 0 && p < PyTuple_GET_SIZE(patterns); p++) {
         Py_ssize_t idx, width;
         PyObject *second, *words, *entry = PyTuple_GET_ITEM(patterns, p);
-        if (!PyTuple_Check(entry) || !PyArg_ParseTuple(entry, "nOnO", &idx, &second, &width, &words)) {
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4 || ssize_item(entry, 0, &idx) < 0 ||
+            ssize_item(entry, 2, &width) < 0) {
             if (!PyErr_Occurred()) {
                 PyErr_SetString(PyExc_TypeError, "tally: patterns must be (pattern, second, length, words)");
             }
             rc = -1;
             break;
         }
+        second = PyTuple_GET_ITEM(entry, 1);
+        words = PyTuple_GET_ITEM(entry, 3);
         if (second != Py_None) {
             int same = following != Py_None && PyObject_RichCompareBool(second, following, Py_EQ);
             if (same <= 0) {
