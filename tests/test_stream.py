@@ -1103,6 +1103,12 @@ def test_c_tally_refuses_bad_arguments_instead_of_crashing():
         tally((keys, 2, {"b": 1}, []), {}, {"b": (1,)}, {"b": ["T"]}, None, None, {})
     with pytest.raises(TypeError, match="resolve"):
         tally((keys, 2, {}, [0]), {"a": ((0, "b", 2, None),)}, {}, {}, None, lambda g: ("T",), {})
+    for bad in (("x", "b", 2, None), (0, "b", 2), (0, "b", 2.0, None)):  # read without PyArg_ParseTuple
+        with pytest.raises(TypeError):
+            tally((keys, 2, {}, [0]), {"a": (bad,)}, {}, {}, None, None, {})
+    for bad in ((("T", (1,)),), (("T", ("a", 1)),), (("T", [1, 1]),), (("T",),)):
+        with pytest.raises(TypeError):
+            tally((keys, 2, {}, [0]), {"a": ((0, "b", 2, None),)}, {}, {}, None, lambda g, bad=bad: bad, {})
     with pytest.raises(IndexError, match="end"):
         tally((keys, 2, {}, [0]), {"a": ((0, None, 3, ({}, {})),)}, {}, {}, lambda i, s, k: 99, None, {})
 
