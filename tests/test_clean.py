@@ -304,3 +304,46 @@ def test_c_nfc_normalises_only_the_pieces_that_may_change():
         native.fastkeys().nfc("e\u0301", lambda form, piece: 1)
     with pytest.raises(TypeError):
         native.fastkeys().nfc(b"e", unicodedata.normalize)
+
+
+_MARKUP_ALPHABET = list("ab <>&;#*_\\]()[\r\n/p") + [
+    "&amp;",
+    "&#42;",
+    "<p>",
+    "</b>",
+    "**",
+    "](x)",
+    "\u2019",
+    "\U0001d15e",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(_MARKUP_ALPHABET), max_size=30))
+def test_steps_told_what_is_present_equal_the_steps_that_look(parts):
+    """html and markdown skip their scans when _present says their markers are absent: the
+    same text and detail as when they look themselves; _present (C when built) is its
+    Python definition, for strings of each kind."""
+    from analysis import native
+
+    text = "".join(parts)
+    expected = "".join(c for c in clean_module._MARKERS if c in text)
+    assert clean_module._present(text) == expected
+    if native.fastkeys() is not None:
+        assert native.fastkeys().present(text, "ab\r") == "".join(c for c in "ab\r" if c in text)
+    for step in (clean_module._step_html, clean_module._step_markdown):
+        told, looked = step(text, expected), step(text)
+        assert (told.text, told.detail, told.removed) == (looked.text, looked.detail, looked.removed)
+
+
+def test_c_present_refuses_what_it_cannot_look_for():
+    from analysis import native
+
+    if native.fastkeys() is None:
+        pytest.skip("C extension not built")
+    assert native.fastkeys().present("a\u00e9b", "bca") == "ba"  # hand-checked: order of chars
+    assert native.fastkeys().present("", "ab") == ""
+    with pytest.raises(ValueError):
+        native.fastkeys().present("é", "é")
+    with pytest.raises(ValueError):
+        native.fastkeys().present("a", "a" * 65)

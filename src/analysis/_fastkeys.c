@@ -45,6 +45,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 /* \w of sre for ASCII: letters, digits and '_' (a table: Py_UNICODE_ISALNUM makes up to
@@ -1571,6 +1572,64 @@ first_surrogate(PyObject *self, PyObject *arg)
     return PyLong_FromLong(-1);
 }
 
+/* ------------------------------------------------------------------------- present
+ *
+ * present(text, chars) -> str: the characters of chars (at most 64 ASCII) that occur in text,
+ * in the order of chars: "".join(c for c in chars if c in text), in one pass over text (a
+ * table lookup per character, no branch but every 4096 characters: are all found?). */
+#define PRESENT_LOOP(type)                                                      \
+    {                                                                           \
+        const type *d = (const type *)data;                                     \
+        for (Py_ssize_t i = 0; i < n && found != all; i += 4096) {             \
+            Py_ssize_t stop = i + 4096 < n ? i + 4096 : n;                      \
+            for (Py_ssize_t j = i; j < stop; j++) {                             \
+                found |= d[j] < 128 ? bit[d[j]] : 0;                            \
+            }                                                                   \
+        }                                                                       \
+    }
+
+static PyObject *
+present(PyObject *self, PyObject *args)
+{
+    PyObject *text, *chars;
+    if (!PyArg_ParseTuple(args, "UU:present", &text, &chars)) {
+        return NULL;
+    }
+    Py_ssize_t n_wanted = PyUnicode_GET_LENGTH(chars);
+    if (!PyUnicode_IS_ASCII(chars) || n_wanted > 64) {
+        PyErr_SetString(PyExc_ValueError, "present(): chars must be at most 64 ASCII characters");
+        return NULL;
+    }
+    const Py_UCS1 *wanted = PyUnicode_1BYTE_DATA(chars);
+    uint64_t bit[128] = {0}, all = 0, found = 0;
+    for (Py_ssize_t j = 0; j < n_wanted; j++) {
+        if (!bit[wanted[j]]) { /* a repeated char keeps its first bit */
+            bit[wanted[j]] = (uint64_t)1 << j;
+            all |= bit[wanted[j]];
+        }
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (kind == PyUnicode_1BYTE_KIND) {
+        PRESENT_LOOP(Py_UCS1)
+    }
+    else if (kind == PyUnicode_2BYTE_KIND) {
+        PRESENT_LOOP(Py_UCS2)
+    }
+    else {
+        PRESENT_LOOP(Py_UCS4)
+    }
+    char out[64];
+    Py_ssize_t k = 0;
+    for (Py_ssize_t j = 0; j < n_wanted; j++) {
+        if (found & bit[wanted[j]]) {
+            out[k++] = (char)wanted[j];
+        }
+    }
+    return PyUnicode_FromStringAndSize(out, k);
+}
+
 static PyMethodDef methods[] = {
     {"tally", tally, METH_VARARGS,
      "tally(scanned, complex_of, simple_of, families_of, end, resolve, groups) -> dict\n\n"
@@ -1581,6 +1640,8 @@ static PyMethodDef methods[] = {
      "typography(text, french) -> str\n\nThe typography step of analysis.clean (see the module source)."},
     {"first_surrogate", first_surrogate, METH_O,
      "first_surrogate(text) -> int\n\nIndex of the first surrogate code point (not UTF-8), or -1."},
+    {"present", present, METH_VARARGS,
+     "present(text, chars) -> str\n\nThe characters of chars (ASCII) that occur in text, in their order."},
     {"nfc", nfc, METH_VARARGS,
      "nfc(text, normalize) -> str\n\nnormalize(\"NFC\", text), normalising only the pieces that may change."},
     {NULL, NULL, 0, NULL},
@@ -1624,7 +1685,7 @@ PyInit__fastkeys(void)
         Py_DECREF(m);
         return NULL;
     }
-    /* 4: Scanner, tally, unwrap, typography, nfc and first_surrogate (analysis.native checks it: a stale build is not used) */
+    /* 4: Scanner, tally, unwrap, typography, nfc, first_surrogate and present (analysis.native checks it: a stale build is not used) */
     PyObject *table = typography_table();
     int rc = table == NULL ? -1 : PyModule_AddObjectRef(m, "TYPOGRAPHY", table);
     Py_XDECREF(table);
