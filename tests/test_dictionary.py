@@ -388,3 +388,31 @@ def test_shipped_dictionary_avoids_known_traps(shipped):
     frozen = {t.id: {p.parts for ps in t.patterns.values() for p in ps} for t in shipped.themes}
     # a bare "nuclear" would count civil energy as arms control
     assert ("nuclear",) not in frozen["nuclear_arms_control"]
+
+
+def test_both_yaml_parsers_give_the_same_data_problems_and_lines():
+    """The strict loader runs on libyaml's parser when PyYAML has it; Python's parser must give
+    the same data, problems (with line numbers) and typed scalars, on the shipped dictionaries
+    and on the synthetic problem cases of this file."""
+    import yaml
+
+    from analysis import dictionary as dictionary_module
+
+    class PythonStrict(dictionary_module._Strict, yaml.SafeLoader):
+        pass
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(config.DICTIONARIES_DIR.glob("*.yaml"))]
+    texts += [
+        VALID,
+        "a: 1\nb: {c: 2, c: 3}\nd: [no, 1939, ~, '1']\ne: on\na: 2\n",
+        "themes:\n  x:\n    fr: [a, b]\n    fr: [c]\n  1.5: y\n",
+    ]
+    assert len(texts) >= 4
+    for text in texts:
+        assert dictionary_module._load_yaml(text) == dictionary_module._load_yaml(text, PythonStrict)
+    data, problems, typed = dictionary_module._load_yaml(texts[-2])
+    assert problems == [  # hand-checked against the text (the outer mapping is built first)
+        "a: duplicate key (lines 1 and 5); YAML would silently keep the last one",
+        "b.c: duplicate key (lines 2 and 2); YAML would silently keep the last one",
+    ]
+    assert typed["d[1]"] == ("int", "1939") and typed["e"] == ("bool", "on")

@@ -166,15 +166,17 @@ def _scalar(value: Any) -> Any:
 
 def _document(record: dict[str, Any], where: str, language: str | None) -> dict[str, Any]:
     """Normalise one record: doc_id, text, language, title first, metadata after."""
-    from analysis.corpus import detect_language
-
     doc_id = record.get("doc_id", record.get("id"))
     if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
         raise SourceError(f"{where}: no 'id' or 'doc_id'")
     text = record.get("text")
     if not isinstance(text, str):
         raise SourceError(f"{where}: 'text' must be a string, got {type(text).__name__}")
-    lang = record.get("language") or language or detect_language(text)
+    lang = record.get("language") or language
+    if not lang:
+        from analysis.corpus import detect_language
+
+        lang = detect_language(text)
     if lang not in config.LANGUAGES:
         raise SourceError(f"{where}: unknown language {lang!r}; expected one of {config.LANGUAGES}")
     doc: dict[str, Any] = {"doc_id": str(doc_id), "text": text, "language": lang}
@@ -996,8 +998,10 @@ def _tally_fast(
     """(doc_id, theme) -> (hits, tokens covered), and doc_id -> tokens: what the counts table is made of."""
     agg: dict[tuple[str, str], Sequence[int]] = {}
     n_tokens: dict[str, int] = {}
+    counters: dict[str, _FastCounter] = {}  # this thread's, by language
     for doc, text in zip(docs, cleaned, strict=True):
-        counter = _fast_counter(dic, doc["language"])
+        language = doc["language"]
+        counter = counters.get(language) or counters.setdefault(language, _fast_counter(dic, language))
         scanned = counter.scan(text)
         doc_id = doc["doc_id"]
         n_tokens[doc_id] = scanned[1]
