@@ -638,11 +638,13 @@ def test_counts_part_written_from_arrow_reads_back_as_the_pandas_table(dic, tmp_
     from analysis.lookup import counts_table
 
     texts = ["La paix, la mer de Chine et la paix.", "", "Rien ici.", "Chine populaire ; paix."]
-    docs = [{"doc_id": f"d{i}", "text": t, "language": "fr"} for i, t in enumerate(texts)]
-    agg, n_tokens = stream._tally_fast(docs, texts, dic)
-    for ids in ([d["doc_id"] for d in docs], []):
-        expected = counts_table(agg, dic, ids, n_tokens)
-        table = stream._counts_arrow(agg, dic, ids, n_tokens)
+    every = [{"doc_id": f"d{i}", "text": t, "language": "fr"} for i, t in enumerate(texts)]
+    for docs in (every, []):
+        ids, texts_in = [d["doc_id"] for d in docs], texts[: len(docs)]
+        # the small-corpus path (tokens, tokens_lookup, counts_table) against the fast tally
+        expected = stream._count_library(docs, texts_in, dic)[0] if docs else counts_table({}, dic, [], {})
+        count, covered, n_tokens = stream._tally_fast(docs, texts_in, dic)
+        table = stream._counts_arrow(count, covered, dic, ids, n_tokens)
         assert table.schema.equals(pa.Schema.from_pandas(expected, preserve_index=False), check_metadata=True)
         pq.write_table(table, tmp_path / "part.parquet")
         expected.to_parquet(tmp_path / "pandas.parquet", index=False)
@@ -651,7 +653,7 @@ def test_counts_part_written_from_arrow_reads_back_as_the_pandas_table(dic, tmp_
         written = pq.read_table(tmp_path / "pandas.parquet")
         for name in ("parent", "per_1000", "share"):  # missing values are nulls in both, not NaN
             assert table.column(name).null_count == written.column(name).null_count
-        if ids:  # the second document is empty: no tokens
+        if docs:  # the second document is empty: no tokens
             n = len(dic.themes)
             assert back["per_1000"].isna().tolist() == [False] * n + [True] * n + [False] * 2 * n
 

@@ -580,7 +580,6 @@ def counts_table(
     >>> int(row["count"]), float(row["per_1000"])
     (2, 50.0)
     """
-    import numpy as np
     import pandas as pd
 
     if not doc_ids:
@@ -588,57 +587,61 @@ def counts_table(
         numeric = {"count": "int64", "matched_tokens": "int64", "tokens": "int64"}
         return empty.astype({**numeric, "per_1000": "float64", "share": "float64"})
 
-    def repeated(values: list, rows: np.ndarray) -> pd.Series:
-        return pd.Series(values).take(rows).reset_index(drop=True)
-
-    columns = _count_columns(agg, dictionary, doc_ids, n_tokens)
-    return pd.DataFrame(
-        {name: repeated(*col) if isinstance(col, tuple) else col for name, col in columns.items()},
-        columns=COUNT_COLUMNS,
-    )
+    count, covered = _count_matrices(agg, dictionary, doc_ids)
+    tokens = [int(n_tokens.get(doc_id, 0)) for doc_id in doc_ids]
+    return _counts_frame(_count_columns(count, covered, dictionary, doc_ids, tokens))
 
 
-def _count_columns(
-    agg: Mapping[tuple[str, str], Sequence[int]],
-    dictionary: Dictionary,
-    doc_ids: list[str],
-    n_tokens: dict[str, int],
-) -> dict[str, Any]:
-    """The columns of :func:`counts_table`, before they become a table.
-
-    Numeric columns are numpy arrays of one value per row (document x theme,
-    document by document, themes in dictionary order); text columns are
-    ``(distinct values, row positions)``: each distinct value is converted once
-    by whoever builds the table (a pandas DataFrame here, an Arrow table for the
-    Parquet parts of :mod:`analysis.stream`).
-
-    Examples
-    --------
-    >>> from analysis.dictionary import dictionary
-    >>> dic = dictionary({"name": "d", "version": "1", "description": "Synthetic.",
-    ...     "themes": {"peace": {"label": {"fr": "Paix", "en": "Peace"},
-    ...                          "description": "Peace.", "fr": ["paix"]}}})
-    >>> cols = _count_columns({("doc", "peace"): (2, 2)}, dic, ["doc"], {"doc": 40})
-    >>> list(cols) == COUNT_COLUMNS, cols["theme"][0], cols["count"].tolist()
-    (True, ['peace'], [2])
-    """
+def _count_matrices(
+    agg: Mapping[tuple[str, str], Sequence[int]], dictionary: Dictionary, doc_ids: list[str]
+) -> tuple[Any, Any]:
+    """Hits and tokens covered as (document x theme) int64 arrays, themes in dictionary order."""
     import numpy as np
 
     themes = dictionary.themes
-    n_themes, n_docs = len(themes), len(doc_ids)
     theme_index = {t.id: j for j, t in enumerate(themes)}
     rows_of: dict[str, list[int]] = {}
     for i, doc_id in enumerate(doc_ids):
         rows_of.setdefault(doc_id, []).append(i)
-    count = np.zeros((n_docs, n_themes), dtype="int64")
-    covered = np.zeros((n_docs, n_themes), dtype="int64")
+    count = np.zeros((len(doc_ids), len(themes)), dtype="int64")
+    covered = np.zeros((len(doc_ids), len(themes)), dtype="int64")
     for (doc_id, tid), (c, m) in agg.items():
         j = theme_index.get(tid)
         if j is not None:
             for i in rows_of.get(doc_id, ()):
                 count[i, j] = c
                 covered[i, j] = m
-    tokens = np.array([int(n_tokens.get(doc_id, 0)) for doc_id in doc_ids], dtype="int64")
+    return count, covered
+
+
+def _count_columns(
+    count: Any, covered: Any, dictionary: Dictionary, doc_ids: list[str], tokens: Sequence[int]
+) -> dict[str, Any]:
+    """The columns of :func:`counts_table`, before they become a table.
+
+    ``count`` and ``covered`` are (document x theme) arrays (themes in
+    dictionary order), ``tokens`` the documents' token totals. Numeric columns
+    are numpy arrays of one value per row (document x theme, document by
+    document); text columns are ``(distinct values, row positions)``: each
+    distinct value is converted once by whoever builds the table (a pandas
+    DataFrame here, an Arrow table for the Parquet parts of :mod:`analysis.stream`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.dictionary import dictionary
+    >>> dic = dictionary({"name": "d", "version": "1", "description": "Synthetic.",
+    ...     "themes": {"peace": {"label": {"fr": "Paix", "en": "Peace"},
+    ...                          "description": "Peace.", "fr": ["paix"]}}})
+    >>> cols = _count_columns(np.array([[2]]), np.array([[2]]), dic, ["doc"], [40])
+    >>> list(cols) == COUNT_COLUMNS, cols["theme"][0], cols["per_1000"].tolist()
+    (True, ['peace'], [50.0])
+    """
+    import numpy as np
+
+    themes = dictionary.themes
+    n_themes, n_docs = len(themes), len(doc_ids)
+    tokens = np.asarray(tokens, dtype="int64").reshape(n_docs)
     roots = [j for j, t in enumerate(themes) if t.parent is None]
     root_total = count[:, roots].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -659,6 +662,19 @@ def _count_columns(
         "per_1000": per_1000.ravel().astype("float64"),
         "share": share.ravel().astype("float64"),
     }
+
+
+def _counts_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """The pandas table of :func:`_count_columns` (at least one document)."""
+    import pandas as pd
+
+    def repeated(values: list, rows: Any) -> pd.Series:
+        return pd.Series(values).take(rows).reset_index(drop=True)
+
+    return pd.DataFrame(
+        {name: repeated(*col) if isinstance(col, tuple) else col for name, col in columns.items()},
+        columns=COUNT_COLUMNS,
+    )
 
 
 def _surface_forms(surfaces: Iterable[str]) -> str:

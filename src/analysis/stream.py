@@ -55,7 +55,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -981,41 +981,55 @@ def _count_fast(
 ) -> tuple[pd.DataFrame, list[int]]:
     """Same ``counts`` table and token totals as :func:`_count_library`, faster.
 
-    The tallies go through :mod:`analysis.lookup`'s own table builder
-    (:func:`analysis.lookup.counts_table`), so the columns and their meaning
-    stay those of ``Lookup.counts``.
+    The tallies become the table through :mod:`analysis.lookup`'s own columns
+    (:func:`analysis.lookup._count_columns`, as ``counts_table`` builds them), so
+    the columns and their meaning stay those of ``Lookup.counts``. ``doc_id``
+    values are unique (:func:`process_chunk` checks it).
     """
-    from analysis.lookup import counts_table
+    from analysis.lookup import _count_columns, _counts_frame, counts_table
 
-    agg, n_tokens = _tally_fast(docs, cleaned, dic)
-    counts = counts_table(agg, dic, [d["doc_id"] for d in docs], n_tokens)
-    return counts, [n_tokens[d["doc_id"]] for d in docs]
+    if not docs:
+        return counts_table({}, dic, [], {}), []
+    count, covered, n_tokens = _tally_fast(docs, cleaned, dic)
+    doc_ids = [d["doc_id"] for d in docs]
+    return _counts_frame(_count_columns(count, covered, dic, doc_ids, n_tokens)), n_tokens
 
 
 def _tally_fast(
     docs: list[dict[str, Any]], cleaned: list[str], dic: Dictionary
-) -> tuple[dict[tuple[str, str], Sequence[int]], dict[str, int]]:
-    """(doc_id, theme) -> (hits, tokens covered), and doc_id -> tokens: what the counts table is made of."""
-    agg: dict[tuple[str, str], Sequence[int]] = {}
-    n_tokens: dict[str, int] = {}
+) -> tuple[Any, Any, list[int]]:
+    """Hits and tokens covered (document x theme arrays, themes in dictionary order) and token totals."""
+    import numpy as np
+
+    n_themes = len(dic.themes)
+    theme_index = {t.id: j for j, t in enumerate(dic.themes)}
+    cells: list[int] = []  # flat positions (document x theme) of the themes with matches
+    hits: list[int] = []
+    covered: list[int] = []
+    n_tokens: list[int] = []
     counters: dict[str, _FastCounter] = {}  # this thread's, by language
-    for doc, text in zip(docs, cleaned, strict=True):
+    for i, (doc, text) in enumerate(zip(docs, cleaned, strict=True)):
         language = doc["language"]
         counter = counters.get(language) or counters.setdefault(language, _fast_counter(dic, language))
         scanned = counter.scan(text)
-        doc_id = doc["doc_id"]
-        n_tokens[doc_id] = scanned[1]
-        for tid, tally in counter.tally(scanned).items():
-            agg[(doc_id, tid)] = tally
-    return agg, n_tokens
+        n_tokens.append(scanned[1])
+        row = i * n_themes
+        for tid, (c, m) in counter.tally(scanned).items():
+            cells.append(row + theme_index[tid])
+            hits.append(c)
+            covered.append(m)
+    count = np.zeros(len(docs) * n_themes, dtype="int64")
+    tokens_covered = np.zeros(len(docs) * n_themes, dtype="int64")
+    count[cells] = hits
+    tokens_covered[cells] = covered
+    shape = (len(docs), n_themes)
+    return count.reshape(shape), tokens_covered.reshape(shape), n_tokens
 
 
 _COUNT_SCHEMAS: dict[str, Any] = {}
 
 
-def _counts_arrow(
-    agg: dict[tuple[str, str], Sequence[int]], dic: Dictionary, doc_ids: list[str], n_tokens: dict[str, int]
-):
+def _counts_arrow(count: Any, covered: Any, dic: Dictionary, doc_ids: list[str], n_tokens: list[int]):
     """:func:`analysis.lookup.counts_table` as the Arrow table its Parquet part holds.
 
     The same columns (:func:`analysis.lookup._count_columns`) and the schema that
@@ -1034,7 +1048,8 @@ def _counts_arrow(
         template = counts_table({}, dic, ["x"], {"x": 1})
         schema = _COUNT_SCHEMAS[dic.hash] = pa.Schema.from_pandas(template, preserve_index=False)
     arrays = []
-    for field, column in zip(schema, _count_columns(agg, dic, doc_ids, n_tokens).values(), strict=True):
+    columns = _count_columns(count, covered, dic, doc_ids, n_tokens)
+    for field, column in zip(schema, columns.values(), strict=True):
         if isinstance(column, tuple):  # text: each distinct value converted once
             values, rows = column
             arrays.append(pa.array(values, type=field.type).take(pa.array(rows)))
@@ -1123,16 +1138,11 @@ def _chunk_tables(
     nfc = [clean.nfc(doc["text"]) for doc in docs]  # once: cleaning sees NFC text
     cleaned = [_clean(doc, text) for doc, text in zip(docs, nfc, strict=True)]
     counts: Any
-    if method == "fast":
-        agg, tokens_of = _tally_fast(docs, cleaned, dic)
-        doc_ids = [d["doc_id"] for d in docs]
-        n_tokens = [tokens_of[doc_id] for doc_id in doc_ids]
-        if arrow:
-            counts = _counts_arrow(agg, dic, doc_ids, tokens_of)
-        else:
-            from analysis.lookup import counts_table
-
-            counts = counts_table(agg, dic, doc_ids, tokens_of)
+    if method == "fast" and arrow:
+        count, covered, n_tokens = _tally_fast(docs, cleaned, dic)
+        counts = _counts_arrow(count, covered, dic, [d["doc_id"] for d in docs], n_tokens)
+    elif method == "fast":
+        counts, n_tokens = _count_fast(docs, cleaned, dic)
     else:
         counts, n_tokens = _count_library(docs, cleaned, dic)
         if arrow:
