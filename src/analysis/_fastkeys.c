@@ -834,11 +834,12 @@ add_tally(PyObject *out, PyObject *theme, Py_ssize_t count, Py_ssize_t covered)
     return 0;
 }
 
-/* The int at position i of a tuple: 0, or -1 with TypeError (not an int) or OverflowError. */
+/* The integer at position i of a tuple, as the "n" format of PyArg_ParseTuple reads it: 0, or
+ * -1 with TypeError (not an integer) or OverflowError. */
 static inline int
 ssize_item(PyObject *tuple, Py_ssize_t i, Py_ssize_t *out)
 {
-    *out = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, i));
+    *out = PyNumber_AsSsize_t(PyTuple_GET_ITEM(tuple, i), PyExc_OverflowError);
     return *out == -1 && PyErr_Occurred() ? -1 : 0;
 }
 

@@ -566,8 +566,9 @@ def counts_table(
 ) -> pd.DataFrame:
     """Build the ``Lookup.counts`` table from (doc_id, theme) -> (hits, tokens covered).
 
-    The one builder of that table: :func:`tokens_lookup` and the corpus-scale
-    counter of :mod:`analysis.stream` both call it, so its columns mean the same
+    :func:`tokens_lookup` calls it; its columns are computed by
+    :func:`_count_columns`, which the corpus-scale counter of
+    :mod:`analysis.stream` also calls on its own tallies, so they mean the same
     everywhere. Pairs absent from ``agg`` are zeros.
 
     Examples

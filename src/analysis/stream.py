@@ -29,9 +29,11 @@ Sources
   columns, read in record batches (never whole);
 - an iterable of such dicts (tests, generators).
 
-Engines only change *where* :func:`process_chunk` runs: the part files have the
-same content whatever ``jobs`` or ``engine`` (part ``k`` holds chunk ``k``; a chunk
-left with no document writes no part).
+Engines only change *where* a chunk is processed (:func:`process_chunk`'s work;
+the workers build the counts part as an Arrow table with the same columns and
+schema, without a pandas table in between): the part files have the same content
+whatever ``jobs`` or ``engine`` (part ``k`` holds chunk ``k``; a chunk left with
+no document writes no part).
 
 Examples
 --------
