@@ -1108,6 +1108,21 @@ def test_c_tally_refuses_bad_arguments_instead_of_crashing():
     for bad in (("x", "b", 2, None), (0, "b", 2), (0, "b", 2.0, None)):  # read without PyArg_ParseTuple
         with pytest.raises(TypeError):
             tally((keys, 2, {}, [0]), {"a": (bad,)}, {}, {}, None, None, {})
+    # second reader, this session: a start of sys.maxsize crashed (start + 1 overflowed), a
+    # singles value that is no int left an exception set (SystemError), counts past sys.maxsize
+    # wrapped round, and a length of -sys.maxsize - 1 overflowed
+    import sys
+
+    one = {"a": ((0, "b", 2, None),)}
+    with pytest.raises(IndexError, match="start"):
+        tally((keys, 2, {}, [sys.maxsize]), one, {}, {}, None, None, {})
+    with pytest.raises(TypeError):
+        tally((keys, 2, {"b": "x"}, [0]), one, {"b": (1,)}, {"b": ()}, None, None, {(0, 0, 2, 1, 1, 2): ()})
+    with pytest.raises(OverflowError):
+        huge = lambda g: (("T", (sys.maxsize, 1)),)  # noqa: E731
+        tally((["a", "b", None, "a", "b", None], 4, {}, [0, 3]), one, {}, {}, None, huge, {})
+    with pytest.raises(ValueError, match="length"):
+        tally((keys, 2, {}, [0]), {"a": ((0, None, -sys.maxsize - 1, None),)}, {}, {}, None, None, {})
     for bad in ((("T", (1,)),), (("T", ("a", 1)),), (("T", [1, 1]),), (("T",),)):
         with pytest.raises(TypeError):
             tally((keys, 2, {}, [0]), {"a": ((0, "b", 2, None),)}, {}, {}, None, lambda g, bad=bad: bad, {})

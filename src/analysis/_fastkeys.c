@@ -479,6 +479,18 @@ typedef struct {
     PyObject *pending_seconds; /* its seconds (owned) */
 } ScanContext;
 
+/* *sum = a + b: 0, or -1 with OverflowError (a count past sys.maxsize) */
+static int
+add_ssize(Py_ssize_t a, Py_ssize_t b, Py_ssize_t *sum)
+{
+    if ((b > 0 && a > PY_SSIZE_T_MAX - b) || (b < 0 && a < PY_SSIZE_T_MIN - b)) {
+        PyErr_SetString(PyExc_OverflowError, "tally: a count does not fit in a Py_ssize_t");
+        return -1;
+    }
+    *sum = a + b;
+    return 0;
+}
+
 static int
 add_count(PyObject *singles, PyObject *key, Py_ssize_t n)
 {
@@ -486,7 +498,10 @@ add_count(PyObject *singles, PyObject *key, Py_ssize_t n)
     if (old == NULL && PyErr_Occurred()) {
         return -1;
     }
-    Py_ssize_t total = n + (old == NULL ? 0 : PyLong_AsSsize_t(old));
+    Py_ssize_t before = old == NULL ? 0 : PyLong_AsSsize_t(old), total;
+    if ((before == -1 && PyErr_Occurred()) || add_ssize(before, n, &total) < 0) {
+        return -1;
+    }
     PyObject *value = PyLong_FromSsize_t(total);
     if (value == NULL) {
         return -1;
@@ -821,11 +836,11 @@ add_tally(PyObject *out, PyObject *theme, Py_ssize_t count, Py_ssize_t covered)
     }
     Py_ssize_t values[2] = {count, covered};
     for (int i = 0; i < 2; i++) {
-        Py_ssize_t old = PyLong_AsSsize_t(PyList_GET_ITEM(pair, i));
-        if (old == -1 && PyErr_Occurred()) {
+        Py_ssize_t old = PyLong_AsSsize_t(PyList_GET_ITEM(pair, i)), sum;
+        if ((old == -1 && PyErr_Occurred()) || add_ssize(old, values[i], &sum) < 0) {
             return -1;
         }
-        PyObject *v = PyLong_FromSsize_t(old + values[i]);
+        PyObject *v = PyLong_FromSsize_t(sum);
         if (v == NULL) {
             return -1;
         }
@@ -946,7 +961,7 @@ phrases_at(Py_ssize_t start, PyObject *k, PyObject *keys, PyObject *complex_of, 
            Matches *found)
 {
     Py_ssize_t n_keys = PyTuple_GET_SIZE(k);
-    if (start < 0 || start + 1 >= n_keys) {
+    if (start < 0 || start >= n_keys - 1) { /* (start + 1 could overflow) */
         PyErr_SetString(PyExc_IndexError, "tally: a start is out of range");
         return -1;
     }
@@ -964,6 +979,11 @@ phrases_at(Py_ssize_t start, PyObject *k, PyObject *keys, PyObject *complex_of, 
             if (!PyErr_Occurred()) {
                 PyErr_SetString(PyExc_TypeError, "tally: patterns must be (pattern, second, length, words)");
             }
+            rc = -1;
+            break;
+        }
+        if (width < 1) {
+            PyErr_SetString(PyExc_ValueError, "tally: a pattern length must be at least 1");
             rc = -1;
             break;
         }
@@ -987,7 +1007,7 @@ phrases_at(Py_ssize_t start, PyObject *k, PyObject *keys, PyObject *complex_of, 
             rc = -1;
             break;
         }
-        int all = start + width <= n_keys; /* 1 match, 0 no match, -1 error, 2 ask end() */
+        int all = width <= n_keys - start; /* 1 match, 0 no match, -1 error, 2 ask end() */
         for (Py_ssize_t j = 0; all == 1 && j < width - 1; j++) {
             PyObject *next_key = PyTuple_GET_ITEM(k, start + 1 + j);
             PyObject *part = PyTuple_GET_ITEM(words, j);
