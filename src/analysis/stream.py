@@ -505,7 +505,7 @@ def process_slice(
     language: str | None = None,
     on_error: str = "raise",
     **options: Any,
-) -> tuple[dict[str, pd.DataFrame], list[str]]:
+) -> tuple[dict[str, Any], list[str]]:
     """Read, clean, tokenise and count a slice: :func:`process_chunk`'s tables, and the problems."""
     problems: list[str] = []
     docs = read_jsonl_slice(piece, language=language, on_error=on_error, problems=problems)
@@ -1067,7 +1067,8 @@ def process_chunk(
     method: str = "fast",
     keep_text: bool = False,
     dictionary_sha256: str | None = None,
-) -> dict[str, pd.DataFrame]:
+    arrow: bool = False,
+) -> dict[str, Any]:
     """Clean, tokenise and count the themes of one chunk of documents (a pure function).
 
     Parameters
@@ -1087,14 +1088,19 @@ def process_chunk(
     dictionary_sha256 : str, optional
         Refuse to count with a dictionary file whose sha256 differs (a worker
         on another machine reading another version of the file).
+    arrow : bool
+        Give ``counts`` as the ``pyarrow.Table`` that :func:`count_corpus`
+        writes as its Parquet part (the same columns and schema, pandas
+        metadata included; built without a pandas table).
 
     Returns
     -------
     dict of str to pandas.DataFrame
         ``documents`` (one row per document: metadata, ``n_chars``, ``n_bytes``,
         ``n_tokens``, ``sha256`` of the NFC text, UTF-8) and ``counts`` (the
-        ``Lookup.counts`` table: one row per document x theme, zeros included),
-        both sorted by ``doc_id`` (themes in dictionary order).
+        ``Lookup.counts`` table: one row per document x theme, zeros included;
+        an Arrow table with ``arrow``), both sorted by ``doc_id`` (themes in
+        dictionary order).
 
     Examples
     --------
@@ -1106,21 +1112,6 @@ def process_chunk(
     >>> int(out["counts"].set_index("theme").loc["ukraine", "count"])
     1
     """
-    return _chunk_tables(
-        docs, dictionary_path, method=method, keep_text=keep_text, dictionary_sha256=dictionary_sha256
-    )
-
-
-def _chunk_tables(
-    docs: list[dict[str, Any]],
-    dictionary_path: str | Path,
-    *,
-    method: str = "fast",
-    keep_text: bool = False,
-    dictionary_sha256: str | None = None,
-    arrow: bool = False,
-) -> dict[str, Any]:
-    """:func:`process_chunk`; with ``arrow``, the counts as the Arrow table of its Parquet part."""
     if method not in ("library", "fast"):
         raise ValueError(f"unknown method {method!r}; expected 'library' or 'fast'")
     seen: set[str] = set()
@@ -1157,16 +1148,7 @@ def _chunk_tables(
 
 def _chunk_task(chunk: list[dict[str, Any]], **options: Any) -> tuple[dict[str, Any], list[str]]:
     """A chunk read by this process: the tables of its part (its problems were listed here)."""
-    return _chunk_tables(chunk, **options, arrow=True), []
-
-
-def _slice_task(
-    piece: JsonlSlice, *, language: str | None = None, on_error: str = "raise", **options: Any
-) -> tuple[dict[str, Any], list[str]]:
-    """:func:`process_slice` for a worker: the tables of its part, and the problems."""
-    problems: list[str] = []
-    docs = read_jsonl_slice(piece, language=language, on_error=on_error, problems=problems)
-    return _chunk_tables(docs, **options, arrow=True), problems
+    return process_chunk(chunk, **options), []
 
 
 # ---------------------------------------------------------------------- writing
@@ -1608,7 +1590,8 @@ def count_corpus(
     if manifest_path.exists():
         manifest_path.unlink()
 
-    options = {"method": method, "keep_text": keep_text, "dictionary_sha256": dic.hash}
+    # arrow: the workers build the counts part without a pandas table (same part)
+    options = {"method": method, "keep_text": keep_text, "dictionary_sha256": dic.hash, "arrow": True}
     skipped: list[str] = []
     kind = source_format(source)
     tasks: Iterator[Any]
@@ -1619,7 +1602,7 @@ def count_corpus(
         # an absolute path: workers, possibly on other machines, open the file themselves
         tasks = iter_jsonl_slices(Path(source).resolve(), chunk_docs=chunk_docs, chunk_bytes=chunk_bytes)
         work = functools.partial(
-            _slice_task, dictionary_path=dict_path, language=language, on_error=on_error, **options
+            process_slice, dictionary_path=dict_path, language=language, on_error=on_error, **options
         )
     else:
         tasks = iter_chunks(
