@@ -67,11 +67,14 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "Dictionary",
     "DictionaryError",
+    "Glob",
     "Pattern",
     "Theme",
+    "YamlAnchorError",
     "compile_pattern",
     "dictionary",
     "fold",
+    "yaml_anchor",
 ]
 
 _TOP_KEYS = {"name", "version", "description", "accent_sensitive", "themes"}
@@ -123,8 +126,64 @@ def fold(text: str, accent_sensitive: bool = False) -> str:
     return match_key(text, accents=accent_sensitive).translate(_HYPHENS)
 
 
-def _glob_regex(part: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(piece) for piece in part.split("*")), re.DOTALL)
+class Glob:
+    """A glob part (``*`` = zero or more characters), matched in linear time.
+
+    A regex ``a.*a.*...b`` backtracks: ``a*a*a*a*a*a*a*a*a*a*a*b`` took 93 s against a
+    token of 5,000 ``a``. A ``*``-only glob needs no backtracking: the key must start
+    with the text before the first ``*`` and end with the text after the last one, and
+    the pieces in between are found left to right, each at its first place after the
+    previous one (the leftmost place leaves the most room for the rest), with
+    :meth:`str.find` inside the part of the key the head and tail leave.
+
+    Parameters
+    ----------
+    part : str
+        A folded pattern part containing ``*`` (consecutive ``*`` act as one).
+
+    Examples
+    --------
+    >>> g = Glob("c*ur*")
+    >>> g.fullmatch("coeurs"), g.fullmatch("cr"), g.fullmatch("cur"), g.fullmatch("curé")
+    (True, False, True, True)
+    >>> Glob("a*a*a*a*a*a*a*a*a*a*a*b").fullmatch("a" * 5000)
+    False
+    """
+
+    __slots__ = ("pattern", "_head", "_middle", "_tail", "_least")
+
+    def __init__(self, part: str):
+        if "*" not in part:
+            raise ValueError(f"{part!r} is no glob: it has no '*'")
+        pieces = part.split("*")
+        self.pattern = part
+        self._head, self._tail = pieces[0], pieces[-1]
+        self._middle = tuple(piece for piece in pieces[1:-1] if piece)
+        self._least = len(self._head) + len(self._tail) + sum(map(len, self._middle))
+
+    def __repr__(self) -> str:
+        return f"Glob({self.pattern!r})"
+
+    def fullmatch(self, key: str) -> bool:
+        """Whether the whole of ``key`` matches (the name of :meth:`re.Pattern.fullmatch`).
+
+        Parameters
+        ----------
+        key : str
+
+        Returns
+        -------
+        bool
+        """
+        if len(key) < self._least or not key.startswith(self._head) or not key.endswith(self._tail):
+            return False
+        pos, limit = len(self._head), len(key) - len(self._tail)
+        for piece in self._middle:
+            found = key.find(piece, pos, limit)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        return True
 
 
 @dataclass(frozen=True)
@@ -155,7 +214,7 @@ class Pattern:
     language: str
     parts: tuple[str, ...]
     kind: str
-    regexes: tuple[re.Pattern[str] | None, ...] = field(repr=False, compare=False, default=())
+    regexes: tuple[Glob | None, ...] = field(repr=False, compare=False, default=())
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -167,7 +226,7 @@ class Pattern:
     def matches_part(self, i: int, key: str) -> bool:
         """Whether a folded token ``key`` matches part ``i`` of the pattern."""
         regex = self.regexes[i]
-        return regex.fullmatch(key) is not None if regex is not None else key == self.parts[i]
+        return regex.fullmatch(key) if regex is not None else key == self.parts[i]
 
 
 def _check_pattern_text(text: str) -> str | None:
@@ -230,7 +289,7 @@ def compile_pattern(text: str, language: str, accent_sensitive: bool = False) ->
     if not parts:
         raise ValueError(f"empty pattern {text!r}")
     kind = "phrase" if len(parts) > 1 else ("glob" if "*" in parts[0] else "word")
-    regexes = tuple(_glob_regex(p) if "*" in p else None for p in parts)
+    regexes = tuple(Glob(p) if "*" in p else None for p in parts)
     return Pattern(text=text, language=language, parts=tuple(parts), kind=kind, regexes=regexes)
 
 
@@ -443,9 +502,66 @@ class _StrictLoader(_Strict, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # 
     """
 
 
+class YamlAnchorError(yaml.YAMLError):
+    """A YAML anchor (``&name``) or alias (``*name``): refused, see :func:`yaml_anchor`."""
+
+
+def yaml_anchor(text: str, loader_class: type | None = None) -> str | None:
+    """Name the first YAML anchor or alias of ``text`` and its line, or return None.
+
+    Aliases repeat a node without copying it: nine lines of ``&a [*b, *b, ...]`` stand for a
+    billion strings ("billion laughs"), and ``&a [*a]`` for a list that contains itself.
+    Every walk over the loaded data (validation, hashing, parameter conversion) then runs
+    for hours or never ends. Dictionaries and parameter files need neither, so both refuse
+    them. Only the parser's events are read: linear in the text, nothing is expanded.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    loader_class : type, optional
+        The loader whose parser reads the events (default: libyaml's safe loader when
+        PyYAML has it, else ``yaml.SafeLoader``).
+
+    Returns
+    -------
+    str or None
+        ``"line N: YAML anchor '&name' ..."`` (or alias ``'*name'``), None when there is none.
+
+    Raises
+    ------
+    yaml.YAMLError
+        When the text is not valid YAML.
+
+    Examples
+    --------
+    >>> yaml_anchor("a: &x [1]\\nb: *x\\n")
+    "line 1: YAML anchor '&x' refused (anchors and aliases can expand a few lines into billions of nodes)"
+    >>> yaml_anchor("a: [1]\\nb: R&D *x\\n") is None
+    True
+    """
+    loader = (loader_class or getattr(yaml, "CSafeLoader", yaml.SafeLoader))(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                what = "alias '*" if isinstance(event, yaml.AliasEvent) else "anchor '&"
+                return (
+                    f"line {event.start_mark.line + 1}: YAML {what}{anchor}' refused "
+                    "(anchors and aliases can expand a few lines into billions of nodes)"
+                )
+    finally:
+        loader.dispose()
+    return None
+
+
 def _load_yaml(
     text: str, loader_class: type = _StrictLoader
 ) -> tuple[Any, list[str], dict[str, tuple[str, str]]]:
+    refused = yaml_anchor(text, loader_class)
+    if refused:
+        raise YamlAnchorError(refused)
     loader = loader_class(text)
     try:
         data = loader.get_single_data()
@@ -608,7 +724,7 @@ def dictionary(
         With every problem found (``.problems``): unknown keys, missing or empty
         themes, themes without patterns in a requested language, malformed
         patterns, duplicate YAML keys, values YAML turns into booleans, numbers or
-        null, theme ids used twice.
+        null, theme ids used twice; a YAML anchor or alias alone (line named).
 
     Examples
     --------
@@ -634,6 +750,8 @@ def dictionary(
             data, yaml_problems, typed = _load_yaml(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise DictionaryError([f"{source}: not UTF-8 ({exc})"]) from exc
+        except YamlAnchorError as exc:
+            raise DictionaryError([f"{source}: {exc}"]) from exc
         except yaml.YAMLError as exc:
             raise DictionaryError([f"{source}: YAML error: {exc}"]) from exc
     digest = hashlib.sha256(raw).hexdigest()

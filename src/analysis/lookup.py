@@ -53,13 +53,12 @@ Examples
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from analysis.dictionary import Dictionary, Pattern, compile_pattern, fold
+from analysis.dictionary import Dictionary, Glob, Pattern, compile_pattern, fold
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -224,7 +223,7 @@ class _Matcher:
         self.patterns = list(patterns)
         vocab = set(vocabulary)
         literal: dict[str, list[int]] = defaultdict(list)
-        globs: list[tuple[int, re.Pattern[str]]] = []
+        globs: list[tuple[int, Glob]] = []
         for index, p in enumerate(self.patterns):
             if p.is_glob_part(0):
                 globs.append((index, p.regexes[0]))

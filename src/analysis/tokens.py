@@ -255,12 +255,91 @@ def _punkt(language: str):
 _CONTINUATION = re.compile(r"^[\s«»\"'\u201c\u201d]*(?:[,;:)\]»]|[a-zà-öø-ÿ])")
 
 
+PUNKT_MAX_CHARS = 20_000
+"""Longest piece of a paragraph given to Punkt at once (characters).
+
+nltk runs Punkt's regex under a 5 s wall-clock limit for the whole paragraph (and the
+work done per match counts): a 2 MB paragraph of short sentences raised ``TimeoutError``.
+Longer paragraphs are read in pieces that end at whitespace; see :func:`_punkt_spans`."""
+
+_LAST_SPACE = re.compile(r"\s(?=\S*\Z)")
+_LAST_TOKEN = re.compile(r"\s(?=\S+\s*\Z)")
+
+
+def _restart(paragraph: str, lo: int, end: int) -> int:
+    """Where to read on after a piece ``[.., end)`` in which Punkt found one sentence.
+
+    At the whitespace before the last token of ``[lo, end)`` holding ``.``, ``?`` or ``!``
+    (its boundary may depend on the tokens after it, some of them cut off), else before the
+    last token; ``end`` when there is no whitespace to restart at. ``lo`` is after the
+    piece's start, so each restart moves on, and since no mark lies between that token and
+    ``end``, the piece after next starts past ``end``: linear time.
+    """
+    mark = max(paragraph.rfind(c, lo, end) for c in ".?!")
+    if mark >= lo:
+        m = _LAST_SPACE.search(paragraph, lo, mark)
+        if m:
+            return m.start()
+    m = _LAST_TOKEN.search(paragraph, lo, end)
+    return m.start() if m else end
+
+
+def _punkt_spans(paragraph: str, language: str) -> list[tuple[int, int]]:
+    """Punkt's sentence spans of ``paragraph``, read in pieces of at most PUNKT_MAX_CHARS.
+
+    A paragraph up to the limit is one call, as before. A longer one is cut at the last
+    whitespace before the limit; every sentence of a piece but the last is kept, and the
+    next piece starts where that last (maybe truncated) sentence starts, so each boundary
+    is decided with the text that follows it, as in one call (Punkt decides a boundary
+    from the token that ends a sentence and the next one). When a piece holds a single
+    sentence, the next piece starts at its last token (the only one read without the
+    token after it) and its first sentence continues the open one, so no boundary is made
+    at a cut. Each step moves on by a piece less one sentence or one token: linear time
+    unless sentences are as long as a piece.
+    """
+    punkt = _punkt(language)
+    limit = max(2, PUNKT_MAX_CHARS)
+    n = len(paragraph)
+    if n <= limit:
+        return list(punkt.span_tokenize(paragraph))
+    logger.warning(
+        "a paragraph of %d characters is longer than PUNKT_MAX_CHARS=%d: "
+        "Punkt reads it in pieces cut at whitespace",
+        n,
+        limit,
+    )
+    out: list[tuple[int, int]] = []
+    start = 0
+    open_start: int | None = None  # start of a sentence that runs on past a cut
+    while True:
+        end = n
+        if n - start > limit:
+            m = _LAST_SPACE.search(paragraph, start + 1, start + limit)
+            end = m.start() if m else start + limit
+        spans = [(a + start, b + start) for a, b in punkt.span_tokenize(paragraph[start:end])]
+        if open_start is not None and spans:
+            spans[0] = (open_start, spans[0][1])
+            open_start = None
+        if end == n:
+            out += spans
+            return out
+        if len(spans) >= 2:
+            out += spans[:-1]
+            start = spans[-1][0]
+        else:  # one sentence so far: go on from its last possible end, read without what follows
+            if spans:
+                open_start = spans[0][0]
+            start = _restart(paragraph, start + 1, end)
+
+
 def sentence_spans(paragraph: str, language: str = "fr") -> list[tuple[int, int]]:
     """Return the (start, end) offsets of the sentences of one paragraph.
 
     Punkt (untrained, with the shipped abbreviations) proposes boundaries; a
     proposed sentence that starts with a comma, a closing mark or a lower-case
-    letter is joined to the previous one.
+    letter is joined to the previous one. A paragraph longer than
+    :data:`PUNKT_MAX_CHARS` is read in pieces (a warning is logged; see
+    :func:`_punkt_spans`).
 
     Examples
     --------
@@ -271,7 +350,7 @@ def sentence_spans(paragraph: str, language: str = "fr") -> list[tuple[int, int]
     >>> len(sentence_spans(text))
     2
     """
-    spans = list(_punkt(language).span_tokenize(paragraph))
+    spans = _punkt_spans(paragraph, language)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and _CONTINUATION.match(paragraph[start:end]):
