@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from analysis import __version__, clean, config, native
+from analysis.corpus import implausible_text, safe_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -153,7 +154,8 @@ def source_format(source: Any) -> str:
     if name.endswith((".parquet", ".pq")):
         return "parquet"
     raise SourceError(
-        f"{path}: unknown corpus source (expected a folder of .txt files, a .jsonl or a .parquet file)"
+        f"{safe_path(path)}: unknown corpus source "
+        "(expected a folder of .txt files, a .jsonl or a .parquet file)"
     )
 
 
@@ -174,6 +176,11 @@ def _document(record: dict[str, Any], where: str, language: str | None) -> dict[
     text = record.get("text")
     if not isinstance(text, str):
         raise SourceError(f"{where}: 'text' must be a string, got {type(text).__name__}")
+    if not text or text.isspace():  # as an empty .txt file (analysis.corpus.read_text)
+        raise SourceError(f"{where}: no text (empty or only white space)")
+    problem = implausible_text(text)  # the rule of text files (analysis.corpus.read_text)
+    if problem:
+        raise SourceError(f"{where}: {problem}")
     lang = record.get("language") or language
     if not lang:
         from analysis.corpus import detect_language
@@ -186,7 +193,10 @@ def _document(record: dict[str, Any], where: str, language: str | None) -> dict[
     doc["title"] = None if title is None else str(title)
     for key, value in record.items():
         if key not in _RESERVED and key not in doc:
-            doc[str(key)] = _scalar(value)
+            try:
+                doc[str(key)] = _scalar(value)
+            except RecursionError:
+                raise SourceError(f"{where}: metadata {str(key)[:100]!r} is nested too deeply") from None
     return doc
 
 
@@ -196,15 +206,55 @@ _Raw = tuple[str, "dict[str, Any] | Exception"]
 def _iter_txt(folder: Path) -> Iterator[_Raw]:
     from analysis.corpus import TextError, read_text
 
+    root = folder.resolve()
     for path in sorted(folder.glob("*.txt")):
+        where = safe_path(path)
+        if not path.resolve().is_relative_to(root):  # a symlink out of the folder is not followed
+            yield (
+                where,
+                SourceError(f"{where}: a symlink to {safe_path(path.resolve())}, outside {safe_path(root)}"),
+            )
+            continue
         try:
-            text, encoding = read_text(path)
+            text, encoding = read_text(path, max_bytes=config.MAX_DOCUMENT_BYTES)
         except TextError as exc:
-            yield str(path), exc
+            yield where, exc
             continue
         lines = text.strip().splitlines()
         title = lines[0].strip()[:200] if lines else ""
-        yield str(path), {"doc_id": path.stem, "text": text, "title": title, "encoding": encoding}
+        yield where, {"doc_id": path.stem, "text": text, "title": title, "encoding": encoding}
+
+
+def _too_large(where: str, n_bytes: int, what: str = "record") -> SourceError:
+    """The problem of a document above :data:`analysis.config.MAX_DOCUMENT_BYTES`."""
+    return SourceError(
+        f"{where}: {what} is {n_bytes} bytes, above the limit of {config.MAX_DOCUMENT_BYTES} bytes "
+        "per document"
+    )
+
+
+def _bounded_lines(fh: Any, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """``(n_bytes, line)`` of each line of a binary file; ``line`` is None when it is above ``limit``.
+
+    A line longer than ``limit`` bytes (its ``\\n`` left out) is never held whole: it
+    is skipped in 1 MB reads and only its size is given.
+    """
+    cap = limit + 1
+    readline = fh.readline
+    while True:
+        line = readline(cap)
+        if not line:
+            return
+        if len(line) < cap or line.endswith(b"\n"):
+            yield len(line), line
+            continue
+        n = len(line)
+        while not line.endswith(b"\n"):
+            line = readline(1 << 20)
+            if not line:
+                break
+            n += len(line)
+        yield n, None
 
 
 def _jsonl_record(line: bytes, where: str) -> dict[str, Any] | SourceError:
@@ -215,33 +265,69 @@ def _jsonl_record(line: bytes, where: str) -> dict[str, Any] | SourceError:
         return SourceError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
     except json.JSONDecodeError as exc:
         return SourceError(f"{where}: invalid JSON ({exc.msg})")
+    except RecursionError:
+        return SourceError(f"{where}: JSON nested too deeply")
     if not isinstance(record, dict):
         return SourceError(f"{where}: expected a JSON object")
     return record
 
 
 def _iter_jsonl(path: Path) -> Iterator[_Raw]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    name = path.name
-    with opener(path, "rb") as fh:  # bytes: json decodes each line itself (faster than text mode)
-        for lineno, line in enumerate(fh, start=1):
-            if not line.isspace():
+    import zlib
+
+    gz = path.name.lower().endswith(".gz")
+    opener = gzip.open if gz else open
+    name = safe_path(path.name)
+    limit = config.MAX_DOCUMENT_BYTES
+    lineno = 0
+    try:
+        with opener(path, "rb") as fh:  # bytes: json decodes each line itself (faster than text mode)
+            for lineno, (n_bytes, line) in enumerate(_bounded_lines(fh, limit), start=1):
                 where = f"{name}, line {lineno}"
-                yield where, _jsonl_record(line, where)
+                if line is None:
+                    yield where, _too_large(where, n_bytes)
+                elif not line.isspace():
+                    yield where, _jsonl_record(line, where)
+    except (EOFError, OSError, zlib.error) as exc:
+        if not gz or isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise
+        raise SourceError(f"{name}: truncated or corrupt gzip file after line {lineno} ({exc})") from None
 
 
 def _iter_parquet(path: Path, batch_size: int) -> Iterator[_Raw]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
-    names = pf.schema_arrow.names
-    if "text" not in names or not ({"id", "doc_id"} & set(names)):
-        raise SourceError(f"{path.name}: a Parquet corpus needs 'text' and 'id' or 'doc_id' columns")
+    name = safe_path(path.name)
+    limit = config.MAX_DOCUMENT_BYTES
     row = 0
-    for batch in pf.iter_batches(batch_size=batch_size):
-        for record in batch.to_pylist():
-            row += 1
-            yield f"{path.name}, row {row}", record
+    try:
+        pf = pq.ParquetFile(path)
+        names = pf.schema_arrow.names
+        if "text" not in names or not ({"id", "doc_id"} & set(names)):
+            raise SourceError(f"{name}: a Parquet corpus needs 'text' and 'id' or 'doc_id' columns")
+        for batch in pf.iter_batches(batch_size=batch_size):
+            texts = batch.column("text")
+            sizes = None
+            if pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type):
+                sizes = pc.binary_length(texts).to_pylist()  # before any text becomes a Python str
+            if sizes is None or max((n or 0 for n in sizes), default=0) <= limit:
+                records: Iterable[Any] = batch.to_pylist()
+            else:  # convert row by row: an oversized text is never copied out of Arrow
+                records = [
+                    _too_large(f"{name}, row {row + i + 1}", n, "text")
+                    if n is not None and n > limit
+                    else batch.slice(i, 1).to_pylist()[0]
+                    for i, n in enumerate(sizes)
+                ]
+            for record in records:
+                row += 1
+                yield f"{name}, row {row}", record
+    except (pa.ArrowException, OSError) as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise
+        raise SourceError(f"{name}: not a readable Parquet file after row {row} ({exc})") from None
 
 
 def _raw_records(source: Any, batch_size: int) -> Iterator[_Raw]:
@@ -331,6 +417,8 @@ def _accepted(
                     size = len(text.encode("utf-8"))
                 except UnicodeEncodeError as exc:
                     at = exc.start
+                if size > config.MAX_DOCUMENT_BYTES:  # records; lines and Parquet texts are checked earlier
+                    raise _too_large(where, size, "text")
             else:
                 at = _first_surrogate(text)
             if at >= 0:  # a lone surrogate, from a JSON "\ud800" escape
@@ -452,14 +540,15 @@ def iter_jsonl_slices(
     start = offset = size = n = 0
     first = 1
     with open(path, "rb", buffering=1 << 20) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.isspace():
-                if n and size + len(line) > chunk_bytes:
+        # a line above the document size limit is never held: its slice's reader refuses it
+        for lineno, (n_bytes, line) in enumerate(_bounded_lines(fh, config.MAX_DOCUMENT_BYTES), start=1):
+            if line is None or not line.isspace():
+                if n and size + n_bytes > chunk_bytes:
                     yield JsonlSlice(name, start, offset, first, n)
                     start, first, size, n = offset, lineno, 0, 0
-                size += len(line)
+                size += n_bytes
                 n += 1
-            offset += len(line)
+            offset += n_bytes
             if n >= chunk_docs:
                 yield JsonlSlice(name, start, offset, first, n)
                 start, first, size, n = offset, lineno + 1, 0, 0
@@ -484,16 +573,33 @@ def read_jsonl_slice(
     >>> [d["doc_id"] for d in read_jsonl_slice(next(iter_jsonl_slices(path)))]
     ['a', 'b']
     """
-    with open(piece.path, "rb") as fh:
-        fh.seek(piece.start)
-        data = fh.read(piece.end - piece.start)
-    name = Path(piece.path).name
+    name = safe_path(Path(piece.path).name)
+    limit = config.MAX_DOCUMENT_BYTES
 
     def raw() -> Iterator[_Raw]:
-        for lineno, line in enumerate(data.split(b"\n"), start=piece.first_line):
-            if line and not line.isspace():
+        with open(piece.path, "rb") as fh:
+            fh.seek(piece.start)
+            if piece.end - piece.start <= limit + 1:  # every line is within the limit: one read
+                lines: Iterable[tuple[int, bytes | None]] = (
+                    (len(line), line) for line in fh.read(piece.end - piece.start).split(b"\n")
+                )
+            else:  # line by line: a line above the limit is skipped, never held
+
+                def bounded() -> Iterator[tuple[int, bytes | None]]:
+                    left = piece.end - piece.start
+                    for n_bytes, line in _bounded_lines(fh, limit):
+                        yield n_bytes, line
+                        left -= n_bytes
+                        if left <= 0:
+                            return
+
+                lines = bounded()
+            for lineno, (n_bytes, line) in enumerate(lines, start=piece.first_line):
                 where = f"{name}, line {lineno}"
-                yield where, _jsonl_record(line, where)
+                if line is None:
+                    yield where, _too_large(where, n_bytes)
+                elif line and not line.isspace():
+                    yield where, _jsonl_record(line, where)
 
     return [doc for doc, _size in _accepted(raw(), language, on_error, problems, sized=False)]
 
@@ -1158,24 +1264,21 @@ def _part_name(index: int) -> str:
 
 def _write_atomic_parquet(df: Any, path: Path) -> None:
     """Write a DataFrame or an Arrow table; the part appears whole or not at all."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    from analysis.store import atomic_path
+
+    with atomic_path(path) as tmp:
         if hasattr(df, "to_parquet"):
             df.to_parquet(tmp, index=False)
         else:
             import pyarrow.parquet as pq
 
             pq.write_table(df, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _write_atomic_text(text: str, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    from analysis.store import write_text
+
+    write_text(text, path)
 
 
 def _write_part(output_dir: Path, index: int, result: tuple[dict[str, Any], list[str]]) -> dict[str, Any]:
@@ -1411,6 +1514,102 @@ def _raise_first(exc: SourceError, earlier: list[tuple[int, Callable[[], Any]]])
     raise exc
 
 
+_SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+
+def check_scheduler_address(address: str) -> str:
+    """Check a Dask scheduler address before any connection is tried.
+
+    Accepted: ``[SCHEME://]HOST:PORT`` with a scheme among ``tcp`` (the
+    default), ``tls``, ``ws``, ``wss``, ``ucx``, a host name, IPv4 or
+    ``[IPv6]`` address, and a port from 1 to 65535; or ``inproc://...``.
+
+    Parameters
+    ----------
+    address : str
+
+    Returns
+    -------
+    str
+        The address, unchanged.
+
+    Raises
+    ------
+    ValueError
+        The address and what is wrong with it.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler_address("tcp://host:notaport")
+    Traceback (most recent call last):
+    ...
+    ValueError: --scheduler 'tcp://host:notaport': port 'notaport' is not a number from 1 to 65535
+    """
+    text = str(address)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    where = f"--scheduler {text!r}"
+    if scheme == "inproc":
+        return text
+    if scheme not in _SCHEDULER_SCHEMES:
+        raise ValueError(f"{where}: unknown scheme {scheme!r}; expected one of {_SCHEDULER_SCHEMES}")
+    host, colon, port = rest.rpartition(":")
+    if not colon:
+        raise ValueError(f"{where}: expected HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    if not _HOST.fullmatch(host):
+        raise ValueError(f"{where}: {'no host' if not host else f'invalid host {host!r}'}")
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise ValueError(f"{where}: port {port!r} is not a number from 1 to 65535")
+    return text
+
+
+DASK_WORKER_TIMEOUT = 60.0
+"""Seconds a Dask run waits for a worker (at the start, or after the cluster lost all of them)."""
+
+
+def _while_workers(queue: Any, live: dict[int, Any], client: Any, timeout: float) -> Iterator[Any]:
+    """The futures of a ``dask.distributed.as_completed`` queue as they finish, with a bound on waiting.
+
+    Chunks may take as long as they need while the cluster has workers; when it
+    has had none for ``timeout`` seconds (every worker lost, none restarted), the
+    run fails instead of waiting forever.
+
+    Raises
+    ------
+    RuntimeError
+        No worker for ``timeout`` seconds.
+    """
+    from dask.distributed import wait
+
+    lost_at: float | None = None
+    while not queue.is_empty():
+        batch = queue.next_batch(block=False)
+        if batch:
+            lost_at = None
+            yield from batch
+            continue
+        try:
+            wait(list(live.values()), timeout=1.0, return_when="FIRST_COMPLETED")
+            time.sleep(0.002)  # the queue learns of a finished future a moment after wait
+            continue
+        except TimeoutError:
+            pass
+        if client.nthreads():
+            lost_at = None
+            continue
+        now = time.monotonic()
+        lost_at = now if lost_at is None else lost_at
+        if now - lost_at >= timeout:
+            raise RuntimeError(
+                f"dask scheduler {safe_path(client.scheduler.address)}: no worker left for "
+                f"{timeout:g} s, {len(live)} chunk(s) unfinished"
+            )
+
+
 def _run_dask(
     tasks: Iterator[Any],
     work: Callable,
@@ -1436,6 +1635,13 @@ def _run_dask(
         client, own_client = Client(scheduler or cluster), True
     run = hashlib.sha256(f"{os.getpid()}-{time.time_ns()}".encode()).hexdigest()[:12]
     try:
+        timeout = DASK_WORKER_TIMEOUT
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError:
+            raise RuntimeError(
+                f"dask scheduler {safe_path(client.scheduler.address)}: no worker after {timeout:g} s"
+            ) from None
         index_of: dict[Any, tuple[int, int]] = {}
 
         def submit(index: int, task: Any) -> Any:
@@ -1448,7 +1654,7 @@ def _run_dask(
         first = [submit(i, c) for i, c in _take(numbered, max_in_flight)]
         live = {index_of[f.key][0]: f for f in first}
         queue = as_completed(first)
-        for future in queue:
+        for future in _while_workers(queue, live, client, timeout):
             index, n_docs = index_of.pop(future.key)
             live.pop(index, None)
             try:
@@ -1573,6 +1779,8 @@ def count_corpus(
 
     if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}; expected 'local' or 'dask'")
+    if engine == "dask" and isinstance(scheduler, str):
+        check_scheduler_address(scheduler)
     if isinstance(dictionary, Dictionary):
         if dictionary.path is None:
             raise ValueError("count_corpus needs a dictionary file (workers load it by path)")
