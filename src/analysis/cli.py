@@ -66,6 +66,29 @@ def _write_table(df, output: str | None, fmt: str) -> None:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
+def _guard_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output inside raw data or inside a corpus being read."""
+    from analysis.corpus import ALLOWED_OUTSIDE
+    from analysis.store import check_output, protect
+
+    # one command's settings: a second main() in the same process (tests, a notebook) starts afresh
+    ALLOWED_OUTSIDE[:] = [Path(folder).resolve() for folder in getattr(args, "allow_outside", None) or []]
+    protect(None)
+
+    for name in ("corpus", "reference_manifest"):
+        manifest = getattr(args, name, None)
+        if manifest:
+            protect(manifest)
+    if getattr(args, "source", None):
+        protect(args.source)
+    for item in getattr(args, "documents", None) or []:
+        if Path(item).is_file():
+            protect(item)
+    output = getattr(args, "output", None)
+    if output:
+        check_output(output)
+
+
 # ---------------------------------------------------------------------------- commands
 def cmd_clean(args: argparse.Namespace) -> int:
     from analysis.pipeline import write_processed
@@ -91,8 +114,13 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
 def cmd_count(args: argparse.Namespace) -> int:
     if args.source:
-        from analysis.stream import count_corpus
+        from analysis.stream import check_scheduler_address, count_corpus
 
+        if args.scheduler is not None:  # before any connection is tried
+            try:
+                check_scheduler_address(args.scheduler)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         out = count_corpus(
             args.source,
             Path(args.output or config.PROCESSED_DIR / "counts"),
@@ -117,6 +145,10 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     from analysis.lookup import kwic, kwic_text
     from analysis.tokens import tokens
 
+    if args.window < 0:
+        raise UsageError(f"kwic: --window {args.window}: the window must be 0 or more tokens")
+    if not args.pattern.strip():
+        raise UsageError("kwic: the pattern is empty (a word, a glob such as ukrain*, a phrase, a theme id)")
     corp = corpus_clean(_load_documents(args.documents, args.corpus, args.language))
     toks = tokens(corp)
     dic = dictionary(args.dictionary) if args.dictionary else None
@@ -124,7 +156,10 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{args.dictionary}: no theme {args.pattern!r} (themes: {', '.join(dic.theme_ids())})"
         )
-    table = kwic(toks, args.pattern, dictionary=dic, window=args.window)
+    try:
+        table = kwic(toks, args.pattern, dictionary=dic, window=args.window)
+    except ValueError as exc:  # a pattern the dictionary rules cannot read
+        raise UsageError(f"kwic: pattern {args.pattern!r}: {exc}") from exc
     if args.format == "csv":
         _write_table(table, args.output, "csv")
     else:
@@ -173,8 +208,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from analysis.pipeline import run_report
-    from analysis.run import parse_cli_params
+    from analysis.run import ParameterError, parse_cli_params
 
+    if not (args.cell_timeout > 0 and args.timeout > 0):  # also refuses nan
+        raise ParameterError(
+            f"--cell-timeout {args.cell_timeout:g} and --timeout {args.timeout:g} must be positive seconds"
+        )
     params = parse_cli_params(args.param, Path(args.params_file) if args.params_file else None)
     pdf = run_report(
         params,
@@ -214,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"analysis {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument(
+        "--allow-outside",
+        action="append",
+        metavar="PATH",
+        help="let manifests read texts under PATH, outside their own folder (repeatable)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("clean", help="clean and tokenise a corpus into data/processed (Parquet)")
@@ -299,10 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code(exc: BaseException) -> int:
     from analysis.compare import SelectionError
     from analysis.corpus import CorpusError, TextError
+    from analysis.store import OutputRefused
     from analysis.stream import SourceError
 
     bad_input: tuple[type[BaseException], ...] = (
         UsageError, CorpusError, TextError, SelectionError, SourceError, FileNotFoundError, IsADirectoryError,
+        OutputRefused,
     )  # fmt: skip
     try:
         from analysis.dictionary import DictionaryError
@@ -347,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         # weasyprint warns on every font subset (HarfBuzz-Subset missing): keep its errors only
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
+        _guard_outputs(args)
         return args.func(args)
     except BrokenPipeError:  # output piped into `head`: not an error
         sys.stderr.close()
@@ -357,8 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one clear line, traceback only with --debug
         if args.debug:
             raise
+        from analysis.corpus import safe_path
+
         message = str(exc).strip() or exc.__class__.__name__
-        lines = message.splitlines()
+        # each line of the message, control characters escaped: no forged or hidden line
+        lines = [safe_path(line) for line in message.splitlines()]
         if len(lines) > 1 and hasattr(exc, "problems"):
             sys.stderr.write(f"analysis: error: {lines[0]}\n")
             for line in lines[1:]:

@@ -134,17 +134,28 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
     ``options`` go to :func:`analysis.run.run` (``keep``, ``cell_timeout``,
     ``total_timeout``, ``progress``, ``runs_dir``, ``latest``, ``lock_file``...).
     """
+    import time
+
     from analysis.brief import comparison_from_parameters
-    from analysis.run import run, validate_parameters
+    from analysis.run import RunTimedOut, _BudgetExceeded, run, time_budget, validate_parameters
 
     # preflight, before any kernel starts: parameter names and types, then the selection itself
     # (unknown focus, no reference left, a bad manifest or dictionary are bad input, exit 2)
+    t0 = time.monotonic()
+    total = float(options.get("total_timeout", 1800))
     notebooks = options.get("notebooks") or sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
     resolved, _per_notebook = validate_parameters(params or {}, notebooks)
     if {"focus_id", "reference_language", "since"} <= set(resolved):
         keys = ("focus_id", "corpus_manifest", "dictionary_path", "reference_language", "reference_parties",
                 "since", "until", "min_count")  # fmt: skip
-        comparison_from_parameters(**{k: resolved[k] for k in keys if k in resolved})
+        try:  # the pre-check (it cleans the focus corpus) spends the run's budget too
+            with time_budget(total):
+                comparison_from_parameters(**{k: resolved[k] for k in keys if k in resolved})
+        except _BudgetExceeded:
+            raise RunTimedOut(
+                f"total run timeout of {total:g} s exceeded while checking the comparison's selection"
+            ) from None
+    options["budget_started"] = t0
 
     reference = sorted(p for p in config.REFERENCE_DIR.glob("*") if p.suffix in (".csv", ".parquet", ".json"))
     raw = [config.RAW_MANIFEST, *sorted(config.RAW_DIR.glob("*.txt"))]

@@ -43,7 +43,6 @@ import numbers
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -1263,21 +1262,16 @@ def html_to_pdf(html: str, pdf_path: Path | str, *, base_dir: Path | str) -> Pat
     base = Path(base_dir).resolve(strict=True)
     if not base.is_dir():
         raise ReportError(f"base_dir is not a folder: {base}")
+    from analysis.store import atomic_path
+
     target = Path(pdf_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     document = HTML(
         string=clean_text(html),
         base_url=base.as_uri() + "/",
         url_fetcher=safe_url_fetcher(base),
     )
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        document.write_pdf(temp_name)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp:  # the one atomic writer: 0644, raw data refused
+        document.write_pdf(tmp)
     logger.info("wrote %s (%s)", target, _human_size(target.stat().st_size))
     return target
 

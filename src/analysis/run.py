@@ -34,6 +34,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import math
 import os
 import platform
 import re
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import config
+from analysis.corpus import safe_path
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,13 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 even when the calling environment exports ``MPLBACKEND=Agg``."""
 
 RESERVED_PARAMETERS = frozenset({"output_dir"})
+_CHOICES: dict[str, tuple[Any, ...]] = {
+    "lang": config.LANGUAGES,
+    "reference_language": ("", *config.LANGUAGES),
+}
+"""Parameters with a closed set of values (checked before any kernel starts)."""
+_NON_NEGATIVE = frozenset({"kwic_window", "min_count"})
+_DATES = frozenset({"since", "until"})
 """Set by :func:`run` itself (the run folder), never by the caller."""
 
 VERSIONED_PACKAGES = (
@@ -167,6 +176,14 @@ class _Terminated(BaseException):
     """Raised by the SIGTERM handler; BaseException so no ``except Exception`` swallows it."""
 
 
+class _BudgetExceeded(BaseException):
+    """Raised by the SIGALRM of :func:`time_budget`; BaseException for the same reason."""
+
+
+class RunTimedOut(RunError):  # noqa: N818 (public name, like RunLocked)
+    """The whole run's time budget ran out before a run folder existed (the pre-check)."""
+
+
 # --------------------------------------------------------------------------- result
 
 
@@ -231,11 +248,24 @@ def parse_cli_params(pairs: list[str] | None, yaml_file: Path | None = None) -> 
     """
     import yaml
 
+    from analysis.dictionary import yaml_anchor
+
     params: dict[str, Any] = {}
     if yaml_file is not None:
         yaml_file = Path(yaml_file)
         try:
-            loaded = yaml.safe_load(yaml_file.read_text(encoding="utf-8"))
+            text = yaml_file.read_text(encoding="utf-8")
+            refused = yaml_anchor(text)  # before loading: an alias bomb would never finish
+            if refused:
+                raise ParameterError(f"parameter file {yaml_file}: {refused}")
+            duplicate = _duplicate_key(yaml.compose(text))
+            if duplicate:
+                raise ParameterError(f"parameter file {yaml_file}: {duplicate}")
+            loaded = yaml.safe_load(text)
+        except UnicodeDecodeError as exc:
+            raise ParameterError(
+                f"parameter file {safe_path(yaml_file)} is not UTF-8 (byte {exc.start}: {exc.reason})"
+            ) from exc
         except OSError as exc:
             raise ParameterError(f"cannot read parameter file {yaml_file}: {exc}") from exc
         except yaml.YAMLError as exc:
@@ -259,11 +289,61 @@ def parse_cli_params(pairs: list[str] | None, yaml_file: Path | None = None) -> 
         if text.strip() == "":
             params[name] = ""
             continue
-        try:
-            params[name] = _plain(yaml.safe_load(text))
-        except yaml.YAMLError as exc:
-            raise ParameterError(f"value of parameter {name!r} is not valid YAML: {exc}") from exc
+        params[name] = _typed_value(name, text)
     return params
+
+
+def _duplicate_key(node: Any) -> str | None:
+    """The first key given twice in a YAML mapping (``yaml.safe_load`` keeps the last silently)."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            if key.value in seen:
+                return (
+                    f"duplicate key {key.value!r} on line {key.start_mark.line + 1} "
+                    f"(first on line {seen[key.value]})"
+                )
+            seen[key.value] = key.start_mark.line + 1
+            found = _duplicate_key(value)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _duplicate_key(item)
+            if found:
+                return found
+    return None
+
+
+def _typed_value(name: str, text: str) -> Any:
+    """A ``-p`` value: YAML numbers, booleans and lists; any other text exactly as typed.
+
+    YAML would drop ``# comments`` and read ``a: b`` as a mapping or ``2024-02-30`` as an error:
+    whatever YAML does not read as a plain scalar or list stays the string the user typed
+    (quotes, ``'3'``, still make a string of a number).
+    """
+    import yaml
+
+    if "#" in text:
+        return text
+    from analysis.dictionary import yaml_anchor
+
+    try:
+        refused = yaml_anchor(text)  # an alias bomb is never expanded: the text stays a string
+        value = yaml.safe_load(text) if refused is None else text
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a timestamp that is no date (2024-02-30)
+        if text.lstrip()[:1] in ("[", "{"):  # meant as a list: say so rather than pass a string
+            raise ParameterError(f"value of parameter {name!r} is not valid YAML: {exc}") from exc
+        return text
+    if refused is not None and text.lstrip()[:1] in ("[", "{"):
+        raise ParameterError(f"value of parameter {name!r}: {refused}")
+    if isinstance(value, dict):
+        return text
+    if isinstance(value, str) and text.strip()[:1] not in ("'", '"'):
+        return text
+    return _plain(value)
 
 
 def _check_name(name: object, where: str) -> None:
@@ -452,10 +532,38 @@ def validate_parameters(
         else:
             default = declared[nbs[0]][name]
             resolved[name] = None if default is _NO_DEFAULT else default
+    _check_values(params)
     per_notebook = {
         nb: {name: params[name] for name in names if name in params} for nb, names in declared.items()
     }
     return resolved, per_notebook
+
+
+def _check_values(params: dict[str, Any]) -> None:
+    """Refuse values the notebooks would only fail on later: raw-data outputs, bad choices, dates."""
+    from analysis.store import OutputRefused, check_output
+
+    for name, value in params.items():
+        if name.endswith("_dir") and isinstance(value, str) and value:
+            try:
+                check_output(value)
+                check_output(config.PROJECT_ROOT / value)
+            except OutputRefused as exc:
+                raise ParameterError(f"parameter {name!r}: {exc}") from exc
+        if name in _CHOICES and value not in _CHOICES[name]:
+            raise ParameterError(
+                f"parameter {name!r}: {value!r} is not one of {', '.join(map(str, _CHOICES[name]))}"
+            )
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if (name in _NON_NEGATIVE or name.endswith(("_window", "_count"))) and numeric and value < 0:
+            raise ParameterError(f"parameter {name!r}: {value!r} must be zero or more")
+        if name in _DATES and value not in ("", None):
+            try:
+                if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    raise ValueError
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ParameterError(f"parameter {name!r}: {value!r} is not a date YYYY-MM-DD") from None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -521,13 +629,11 @@ def _parameter_files(params: dict[str, Any]) -> dict[str, str]:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as fh:
+    from analysis.store import atomic_open
+
+    with atomic_open(path) as fh:
         json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
         fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _new_run_dir(runs_dir: Path, focus_id: Any, started: dt.datetime) -> Path:
@@ -551,8 +657,12 @@ def _switch_latest(latest: Path, run_dir: Path) -> None:
     tmp = latest.with_name(f".{latest.name}.tmp-{os.getpid()}")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
-    os.symlink(target, tmp)
-    os.replace(tmp, latest)
+    try:
+        os.symlink(target, tmp)
+        os.replace(tmp, latest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
 
 
 def _latest_target(latest: Path) -> Path | None:
@@ -716,6 +826,61 @@ def _kernel_environment() -> Iterator[None]:
                 os.environ[name] = value
 
 
+_BUDGET: dict[str, Any] = {"expired": False, "kernels": []}
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """While active (main thread only), raise :class:`_BudgetExceeded` once ``seconds`` have passed.
+
+    The whole run (pre-check, every notebook, the PDF) shares one budget: a cell timeout
+    alone lets a notebook of many slow cells overrun it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        # the event loop of nbclient may swallow the exception: remember it, and end the
+        # kernels this run started so that papermill returns at once
+        _BUDGET["expired"] = True
+        for pid in _BUDGET["kernels"]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        raise _BudgetExceeded(f"time budget of {seconds:g} s exceeded")
+
+    _BUDGET.update(expired=False, kernels=[])
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT while a few steps run; they are raised again right after.
+
+    A recording handler, not a signal mask: other threads (ZeroMQ's) do not block signals,
+    so a mask in the main thread alone lets the default action kill the process midway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    held = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum)) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(received):
+            signal.raise_signal(sig)
+
+
 @contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
     """While active (main thread only), SIGTERM raises :class:`_Terminated`."""
@@ -748,6 +913,9 @@ def _kernel_manager_class(log_path: Path) -> type:
                 kw.setdefault("stdout", sink)
                 kw.setdefault("stderr", sink)
                 await super().start_kernel(**kw)
+            pid = getattr(getattr(self, "provisioner", None), "pid", None)
+            if pid:
+                _BUDGET["kernels"].append(pid)
 
     return _LoggingKernelManager
 
@@ -873,6 +1041,7 @@ def run(
     progress: bool | None = None,
     finalize: Callable[[Path, dict[str, Any]], None] | None = None,
     inputs: list[Path] | None = None,
+    budget_started: float | None = None,
 ) -> RunResult:
     """Execute the notebooks into a new run folder and publish it as ``latest`` if all went well.
 
@@ -903,6 +1072,9 @@ def run(
     inputs : list of Path or None
         Further input files whose sha256 goes into ``manifest.json`` (the data and the
         dictionary the notebooks read by default).
+    budget_started : float or None
+        ``time.monotonic()`` when the caller's budget began (a pre-check already spent part
+        of ``total_timeout``); default: now.
 
     Returns
     -------
@@ -980,6 +1152,7 @@ def run(
             latest=latest,
             cell_timeout=cell_timeout,
             total_timeout=total_timeout,
+            budget_started=budget_started,
             keep=keep,
             show_bar=show_bar,
             finalize=finalize,
@@ -1006,9 +1179,10 @@ def _execute(
     finalize: Callable[[Path, dict[str, Any]], None] | None,
     runs_dir: Path,
     inputs: list[Path],
+    budget_started: float | None = None,
 ) -> RunResult:
     t0 = time.monotonic()
-    deadline = t0 + total_timeout
+    deadline = (budget_started if budget_started is not None else t0) + total_timeout
     (run_dir / "figures").mkdir()
     (run_dir / "tables").mkdir()
     manifest_path = run_dir / "manifest.json"
@@ -1080,7 +1254,7 @@ def _execute(
                 if Path(path).is_file():
                     manifest["input_hashes"][str(Path(path).resolve())] = _sha256(Path(path))
             save()
-            with _sigterm_raises(), _kernel_environment():
+            with _sigterm_raises(), _kernel_environment(), time_budget(deadline - time.monotonic()):
                 import papermill
 
                 kernel_manager = _kernel_manager_class(run_dir / "run.log")
@@ -1103,7 +1277,7 @@ def _execute(
                             str(out),
                             parameters=entry["parameters"],
                             kernel_name=KERNEL_NAME,
-                            execution_timeout=timeout,
+                            execution_timeout=max(1, math.ceil(timeout)),  # nbclient wants an int
                             cwd=str(run_dir),
                             progress_bar=show_bar,
                             log_output=False,
@@ -1114,11 +1288,15 @@ def _execute(
                         entry["finished_at"] = _iso(_utcnow())
                         if out.exists():
                             executed.append(out)
+                        if _BUDGET["expired"]:
+                            raise _BudgetExceeded from exc
                         raise fail(
                             _failure_message(nb.name, exc, out, timeout, timeout < cell_timeout)
                         ) from exc
                     seconds = time.monotonic() - t_nb
                     entry.update(duration_s=round(seconds, 3), finished_at=_iso(_utcnow()))
+                    if _BUDGET["expired"]:
+                        raise _BudgetExceeded
                     executed.append(out)
                     nb_node = _read_executed(out)
                     problem = "the executed notebook cannot be read" if nb_node is None else _audit(nb_node)
@@ -1139,6 +1317,16 @@ def _execute(
                     logger.info("finalize finished in %.1f s", manifest["finalize_s"])
         except _Terminated:
             raise fail("terminated by SIGTERM", RunTerminated) from None
+        except _BudgetExceeded:
+            states = [e.get("status") for e in manifest["notebooks"]]
+            if "running" in states:
+                where = f" during {nb_paths[states.index('running')].name}"
+            elif "pending" in states:
+                i = states.index("pending")
+                where = f" before notebook {i + 1}/{len(nb_paths)} {nb_paths[i].name}"
+            else:
+                where = " while rendering the report"
+            raise fail(f"total run timeout of {total_timeout:g} s exceeded{where}") from None
         except KeyboardInterrupt:
             fail("interrupted (KeyboardInterrupt)")
             raise
@@ -1147,11 +1335,22 @@ def _execute(
         except Exception as exc:
             raise fail(f"{type(exc).__name__}: {exc}") from exc
 
-        manifest["status"] = "succeeded"
-        manifest["finished_at"] = _iso(_utcnow())
-        manifest["duration_s"] = round(time.monotonic() - t0, 3)
-        save()
-        _switch_latest(latest, run_dir)
+        try:
+            with _signals_deferred():  # "succeeded" and latest change together, or not at all
+                manifest["status"] = "succeeded"
+                manifest["finished_at"] = _iso(_utcnow())
+                manifest["duration_s"] = round(time.monotonic() - t0, 3)
+                save()
+                _switch_latest(latest, run_dir)
+        except OSError as exc:  # disk full, read-only folder: not published, latest unchanged
+            message = (
+                f"publishing the run failed: {safe_path(exc.filename or run_dir)}: {exc.strerror or exc}"
+            )
+            try:
+                raise fail(message) from exc
+            except OSError:  # the manifest cannot even say "failed": remove the run folder
+                shutil.rmtree(run_dir, ignore_errors=True)
+                raise RunFailed(run_dir, message + " (run folder removed)") from exc
         logger.info(
             "run %s succeeded in %.1f s; %s -> %s",
             run_dir.name,

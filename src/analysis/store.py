@@ -21,6 +21,67 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 
+class OutputRefused(ValueError):  # noqa: N818 (reads as the event, like RunLocked)
+    """An output path that would overwrite raw data (``data/raw`` or a corpus's own files)."""
+
+
+_PROTECTED: list[Path] = []
+
+
+def protect(path: Path | str | None) -> None:
+    """Refuse, for the rest of the process, any output at or inside ``path``.
+
+    ``data/raw`` is always protected; commands add the manifests, sources and text files
+    they read. ``None`` forgets what was added before (``data/raw`` stays protected).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> protect(folder)
+    >>> check_output(folder / "x.csv")
+    Traceback (most recent call last):
+    ...
+    analysis.store.OutputRefused: ...
+    """
+    if path is None:
+        _PROTECTED.clear()
+        return
+    resolved = Path(path).resolve()
+    if resolved not in _PROTECTED:
+        _PROTECTED.append(resolved)
+
+
+def check_output(path: Path | str) -> Path:
+    """Return ``path`` if a command may write there; refuse raw data (symlinks followed).
+
+    Raises
+    ------
+    OutputRefused
+        ``path`` is, or lies inside, ``data/raw`` or a protected corpus folder.
+
+    Examples
+    --------
+    >>> from analysis import config
+    >>> check_output(config.RAW_DIR / "manifest.csv")
+    Traceback (most recent call last):
+    ...
+    analysis.store.OutputRefused: ...
+    """
+    from analysis import config
+    from analysis.corpus import safe_path
+
+    target = Path(path)
+    resolved = target.resolve()
+    for root in (config.RAW_DIR.resolve(), *_PROTECTED):
+        if resolved == root or resolved.is_relative_to(root):
+            raise OutputRefused(
+                f"{safe_path(target)}: refused to write inside {safe_path(root)} "
+                "(raw data is never overwritten; choose another output)"
+            )
+    return target
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; move it onto ``path`` on success.
@@ -34,7 +95,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     >>> target.read_text()
     'done'
     """
-    path = Path(path)
+    path = check_output(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -27,7 +27,6 @@ import contextlib
 import logging
 import os
 import re
-import tempfile
 import textwrap
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -319,16 +318,10 @@ def save_figure(
     for fmt in formats:
         fmt = fmt.lower().lstrip(".")
         target = folder / f"{name}.{fmt}"
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{fmt}.tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle, figure_style():
-                fig.savefig(handle, format=fmt, dpi=dpi, metadata=_metadata(fmt))
-            os.chmod(tmp_name, 0o644)
-            os.replace(tmp_name, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-            raise
+        from analysis.store import atomic_open
+
+        with atomic_open(target, "wb") as handle, figure_style():
+            fig.savefig(handle, format=fmt, dpi=dpi, metadata=_metadata(fmt))
         logger.debug("saved figure %s", target)
         written[fmt] = target
     return written
