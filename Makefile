@@ -14,7 +14,7 @@ export MPLBACKEND := Agg
 help: ## List the targets with what they do
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml setup.py src/analysis/_fastkeys.c
+$(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,dask]'
@@ -43,7 +43,8 @@ clean-data: setup ## Rebuild data/processed from data/raw (clean + tokens)
 reference: setup ## Rebuild the shipped reference features from ../shared/corpus
 	$(PY) -m analysis reference build --corpus ../shared/corpus/manifest.csv
 
-bench: setup ## Benchmark clean/tokenise/count/compare against the NFC+lower baseline
+bench: setup ## Speed and memory on the real texts of ../shared/bench, beside the baselines and peers
+	$(PY) -m pip install --quiet -e '.[dev,dask,bench]'
 	$(PY) -m analysis bench
 
 distclean: ## Remove the virtual environment and caches (keeps data and reports)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from analysis.clean import audit_summary, clean_text, corpus_clean
 from analysis.corpus import corpus
 
@@ -85,6 +83,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from analysis import clean as clean_module  # noqa: E402
+from analysis import markup  # noqa: E402
 
 _TYPO_ALPHABET = list("ab;:!?«»\"'’‘`´“”„–—‐‑ \t\n\u00a0\u202f\u2009\u200b\u00ad\x01\x0b\x0c\x85\u2028")
 # fragments make the rare neighbourhoods (a tab before a mark, a blank line of spaces) frequent
@@ -117,22 +116,8 @@ def _typography_oracle(text: str, language: str) -> str:
 @settings(max_examples=400, deadline=None)
 @given(text=_TYPO_TEXTS)
 def test_unwrap_equals_its_regex_definition(text):
-    """Both engines: the step as used (the C extension when built) and the Python one."""
     expected = _unwrap_oracle(text)
     assert clean_module._step_unwrap(text).text == expected
-    assert clean_module._unwrap_python(text) == expected
-
-
-def test_c_unwrap_equals_python_for_every_character():
-    """Every BMP code point (surrogates aside) and every 7th astral one, around line breaks."""
-    from analysis import native
-
-    if native.fastkeys() is None:
-        pytest.skip("C extension not built")
-    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 7)]
-    for start in range(0, len(codes), 4096):
-        text = "".join(f"{c}a{c}\n{c} \n\t{c}\n \n{c}" for c in map(chr, codes[start : start + 4096]))
-        assert native.fastkeys().unwrap(text) == clean_module._unwrap_python(text)
 
 
 @settings(max_examples=400, deadline=None)
@@ -141,25 +126,8 @@ def test_c_unwrap_equals_python_for_every_character():
     language=st.sampled_from(["fr", "en"]),
 )
 def test_typography_equals_its_regex_definition(text, language):
-    """Both engines: the step as used (the C extension when built) and the Python one."""
     expected = _typography_oracle(text, language)
     assert clean_module._step_typography(text, language).text == expected
-    assert clean_module._typography_python(text, language).text == expected
-
-
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_c_typography_equals_python_for_every_character(language):
-    """Every BMP code point (surrogates aside) and every 7th astral one, alone and around marks."""
-    from analysis import native
-
-    if native.fastkeys() is None:
-        pytest.skip("C extension not built")
-    assert clean_module._c_typography() is not None
-    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 7)]
-    for start in range(0, len(codes), 4096):
-        text = "".join(f"{c}a{c} ;{c}« {c}»{c}? {c}\n" for c in map(chr, codes[start : start + 4096]))
-        expected = clean_module._typography_python(text, language).text
-        assert clean_module._step_typography(text, language).text == expected
 
 
 _SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()] + ["\u200b", "\ufeff", "a", "B", "é", "É"]
@@ -226,84 +194,21 @@ _NFC_ALPHABET += ["\u02ff", "\u02bc", "\u0b47", "\u0b3e", "\u0b4b", "\u0340", "\
 @given(parts=st.lists(st.sampled_from(_NFC_ALPHABET), max_size=40))
 def test_nfc_equals_unicodedata(parts):
     """Combining marks, Hangul jamo, singletons, exclusions, Oriya vowel parts (two starters
-    that compose), on both sides of line breaks and of the last code point below U+0300;
-    both engines (the C extension's pieces, when built, and line by line)."""
+    that compose), on both sides of line breaks and of the last code point below U+0300."""
     import unicodedata
 
     text = "".join(parts)
-    expected = unicodedata.normalize("NFC", text)
-    assert clean_module.nfc(text) == expected
-    assert clean_module._nfc_lines(text) == expected
+    assert clean_module.nfc(text) == unicodedata.normalize("NFC", text)
 
 
-def test_nfc_premise_every_code_point_below_u0300_is_a_stable_starter():
-    """What the C nfc relies on, from the Unicode database itself: each code point below
-    U+0300 has combining class 0, is its own NFC, and is the second half of no canonical
-    pair decomposition (so it composes with nothing before it; Hangul syllables compose
-    from jamo, all above U+1100)."""
-    import sys
+def test_nfc_line_by_line_equals_unicodedata_for_every_character():
+    """Every code point (every 7th astral one) after a base and before a mark, across line breaks."""
     import unicodedata
 
-    seconds = set()
-    for cp in range(sys.maxunicode + 1):
-        parts = unicodedata.decomposition(chr(cp)).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            seconds.add(int(parts[1], 16))
-    assert min(seconds) >= 0x300  # a check that fails if the premise ever stops holding
-    for cp in range(0x300):
-        assert unicodedata.combining(chr(cp)) == 0
-        assert unicodedata.normalize("NFC", chr(cp)) == chr(cp)
-    assert 0x301 in seconds and 0x327 in seconds  # the search found the usual marks
-
-
-def test_c_nfc_equals_unicodedata_for_every_character():
-    """Every code point (every 7th astral one) after a base, between marks, between jamo,
-    before two marks and between two starters that compose, in texts of many pieces."""
-    import unicodedata
-
-    from analysis import native
-
-    if native.fastkeys() is None:
-        pytest.skip("C extension not built")
-    codes = [*range(0x10000), *range(0x10000, 0x110000, 7)]
-    for start in range(0, len(codes), 2048):
-        text = "".join(
-            f"e{c}\u0301|a\u0323{c}\u0307|\u1100{c}\u1161|{c}\u0327\u0301|\u0b47{c}\u0b3e "
-            for c in map(chr, codes[start : start + 2048])
-        )
-        assert native.fastkeys().nfc(text, unicodedata.normalize) == unicodedata.normalize("NFC", text)
-
-
-def test_c_nfc_normalises_only_the_pieces_that_may_change():
-    """The runs from U+0300 up, each with the code point before it; a text of the one-byte
-    kind is returned untouched, without a call; errors of ``normalize`` reach the caller."""
-    import unicodedata
-
-    from analysis import native
-
-    if native.fastkeys() is None:
-        pytest.skip("C extension not built")
-    seen = []
-
-    def spy(form, piece):
-        seen.append((form, piece))
-        return unicodedata.normalize(form, piece)
-
-    text = "Se\u0301curite\u0301 de l\u2019Europe \u00e0 Paris"
-    assert native.fastkeys().nfc(text, spy) == "Sécurité de l'Europe à Paris".replace("'", "\u2019")
-    assert seen == [("NFC", "e\u0301"), ("NFC", "e\u0301"), ("NFC", "l\u2019")]
-    latin1 = "Défense à Paris"
-
-    def boom(form, piece):
-        raise AssertionError("called")
-
-    assert native.fastkeys().nfc(latin1, boom) is latin1
-    with pytest.raises(AssertionError, match="called"):
-        native.fastkeys().nfc("\u0301", boom)
-    with pytest.raises(TypeError):
-        native.fastkeys().nfc("e\u0301", lambda form, piece: 1)
-    with pytest.raises(TypeError):
-        native.fastkeys().nfc(b"e", unicodedata.normalize)
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 7)]
+    text = "".join(f"e{c}\n\u0301{c}\u0327\n" for c in map(chr, codes))
+    assert not unicodedata.is_normalized("NFC", text)  # so nfc goes line by line
+    assert clean_module.nfc(text) == unicodedata.normalize("NFC", text)
 
 
 _MARKUP_ALPHABET = list("ab <>&;#*_\\]()[\r\n/p") + [
@@ -322,28 +227,27 @@ _MARKUP_ALPHABET = list("ab <>&;#*_\\]()[\r\n/p") + [
 @given(parts=st.lists(st.sampled_from(_MARKUP_ALPHABET), max_size=30))
 def test_steps_told_what_is_present_equal_the_steps_that_look(parts):
     """html and markdown skip their scans when _present says their markers are absent: the
-    same text and detail as when they look themselves; _present (C when built) is its
-    Python definition, for strings of each kind."""
-    from analysis import native
-
+    same text and detail as when they look themselves."""
     text = "".join(parts)
     expected = "".join(c for c in clean_module._MARKERS if c in text)
     assert clean_module._present(text) == expected
-    if native.fastkeys() is not None:
-        assert native.fastkeys().present(text, "ab\r") == "".join(c for c in "ab\r" if c in text)
-    for step in (clean_module._step_html, clean_module._step_markdown):
+    for step in (markup._step_html, markup._step_markdown):
         told, looked = step(text, expected), step(text)
         assert (told.text, told.detail, told.removed) == (looked.text, looked.detail, looked.removed)
 
 
-def test_c_present_refuses_what_it_cannot_look_for():
-    from analysis import native
+_ITALIC_DEFINITIONS = [  # the Markdown italic rules as first written (lookbehind first): the oracle
+    r"(?<![\w*])\*(?=\S)((?:[^*\n]|\n(?![ \t]*\n))+?)(?<=\S)[^\S\n]*\*(?![\w*])",
+    r"(?<![\w_])_(?=\S)((?:[^_\n]|\n(?![ \t]*\n))+?)(?<=\S)_(?![\w_])",
+]
 
-    if native.fastkeys() is None:
-        pytest.skip("C extension not built")
-    assert native.fastkeys().present("a\u00e9b", "bca") == "ba"  # hand-checked: order of chars
-    assert native.fastkeys().present("", "ab") == ""
-    with pytest.raises(ValueError):
-        native.fastkeys().present("é", "é")
-    with pytest.raises(ValueError):
-        native.fastkeys().present("a", "a" * 65)
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(list("ab*_ \n\t.") + ["**", "\n\n", "a*b", "_a_"]), max_size=30))
+def test_markdown_italic_rules_equal_their_definition(parts):
+    """The italic regexes, rewritten with the literal first, substitute exactly as their definitions."""
+    text = "".join(parts)
+    rules = [rx for name, rx, _ in markup._MD_RULES if name == "italic"]
+    assert len(rules) == len(_ITALIC_DEFINITIONS)
+    for rx, definition in zip(rules, _ITALIC_DEFINITIONS, strict=True):
+        assert rx.subn(r"\1", text) == re.subn(definition, r"\1", text)

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config, stream
+from analysis import config
 from analysis.cli import main
 from analysis.corpus import read_text, safe_path
+from analysis.scale import engines as scale_engines
+from analysis.scale import sources as scale_sources
 
 # "sécurité" 3 times in UTF-8 (C3 A9 for each é), then one stray cp1252 apostrophe (0x92).
 # Bytes by hand: "Lorem " 0-5, "s" 6, C3 A9 7-8, "curit" 9-13, C3 A9 14-15, " " 16, "l" 17,
@@ -213,14 +215,14 @@ def test_a_long_line_is_never_held_whole(tmp_path, monkeypatch):
     path = tmp_path / "c.jsonl"
     path.write_bytes(b'{"id":"a","text":"Lorem."}\n' + b"y" * 50_000 + b"\n")  # 26 + 1, then 50,001 bytes
     with path.open("rb") as fh:
-        assert [(n, line is None) for n, line in stream._bounded_lines(fh, 1000)] == [
+        assert [(n, line is None) for n, line in scale_sources._bounded_lines(fh, 1000)] == [
             (27, False),
             (50_001, True),
         ]
     problems: list[str] = []
-    pieces = list(stream.iter_jsonl_slices(path, chunk_bytes=100))
+    pieces = list(scale_sources.iter_jsonl_slices(path, chunk_bytes=100))
     assert [(p.first_line, p.n_lines) for p in pieces] == [(1, 1), (2, 1)]
-    docs = stream.read_jsonl_slice(pieces[1], language="fr", on_error="skip", problems=problems)
+    docs = scale_sources.read_jsonl_slice(pieces[1], language="fr", on_error="skip", problems=problems)
     assert docs == [] and problems == [
         "c.jsonl, line 2: record is 50001 bytes, above the limit of 1000 bytes per document"
     ]
@@ -279,7 +281,7 @@ def test_a_malformed_scheduler_address_exits_2_before_connecting(
     def no_connection(*args, **kwargs):
         raise AssertionError("a connection was tried")
 
-    monkeypatch.setattr(stream, "_run_dask", no_connection)
+    monkeypatch.setattr(scale_engines, "_run_dask", no_connection)
     path = _jsonl(tmp_path / "in" / "c.jsonl", [{"id": "a", "text": "Lorem ipsum.", "language": "fr"}])
     assert _count_source(path, tmp_path, "--engine", "dask", "--scheduler", address) == 2
     message = _error_lines(capsys)[-1]
@@ -290,7 +292,7 @@ def test_a_malformed_scheduler_address_exits_2_before_connecting(
 def test_a_dask_scheduler_without_workers_fails_after_the_timeout(tmp_path, capsys, monkeypatch):
     """A scheduler with no worker: the run fails (exit 1) after DASK_WORKER_TIMEOUT (2 s), not never."""
     distributed = pytest.importorskip("dask.distributed")
-    monkeypatch.setattr(stream, "DASK_WORKER_TIMEOUT", 2.0)
+    monkeypatch.setattr(scale_engines, "DASK_WORKER_TIMEOUT", 2.0)
     path = _jsonl(tmp_path / "in" / "c.jsonl", [{"id": "a", "text": "Lorem ipsum.", "language": "fr"}])
     with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster:
         started = time.monotonic()
@@ -304,7 +306,7 @@ def test_a_dask_scheduler_without_workers_fails_after_the_timeout(tmp_path, caps
 def test_a_dask_cluster_that_loses_every_worker_fails_after_the_timeout(tmp_path, monkeypatch):
     """After the first of 20 chunks the cluster is scaled to 0 workers: the run fails within the timeout."""
     distributed = pytest.importorskip("dask.distributed")
-    monkeypatch.setattr(stream, "DASK_WORKER_TIMEOUT", 2.0)
+    monkeypatch.setattr(scale_engines, "DASK_WORKER_TIMEOUT", 2.0)
     docs = [{"id": f"d{i:02d}", "text": f"Lorem ipsum {i}.", "language": "fr"} for i in range(20)]
     with (
         distributed.LocalCluster(
@@ -322,7 +324,7 @@ def test_a_dask_cluster_that_loses_every_worker_fails_after_the_timeout(tmp_path
 
         started = time.monotonic()
         with pytest.raises(RuntimeError, match="no worker left for 2 s"):
-            stream.count_corpus(
+            scale_engines.count_corpus(
                 docs,
                 tmp_path / "out",
                 engine="dask",

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import clean as clean_module
+from analysis import markup
 from analysis.cli import main
 from analysis.dictionary import DictionaryError, Glob, compile_pattern, dictionary, yaml_anchor
-from analysis.run import ParameterError, parse_cli_params
+from analysis.runs import ParameterError, parse_cli_params
 
 tokens_module = importlib.import_module("analysis.tokens")  # analysis.tokens is also a function
 
@@ -55,7 +55,7 @@ def test_markdown_link_stripping_is_linear_on_unclosed_links():
     out = _run_python(
         """
         import json
-        from analysis.clean import _step_markdown
+        from analysis.markup import _step_markdown
         text = "[a](" * 50000
         change = _step_markdown(text)
         print(json.dumps([change.text == text, change.detail]))
@@ -71,7 +71,7 @@ def test_markdown_brackets_and_headings_are_linear():
     out = _run_python(
         """
         import json
-        from analysis.clean import _step_markdown
+        from analysis.markup import _step_markdown
         brackets = "[" * 50000 + "](x)"
         heading = "# " * 50001 + "x"
         print(json.dumps([_step_markdown(brackets).text, _step_markdown(heading).text]))
@@ -82,8 +82,8 @@ def test_markdown_brackets_and_headings_are_linear():
 
 def test_markdown_links_hand_checked():
     text = 'Voir [le texte](https://example.org "Titre") et [b](c).\n[d](e f)'
-    assert clean_module._strip_links(text) == ("Voir le texte et b.\n[d](e f)", 2)
-    change = clean_module._step_markdown(text)
+    assert markup._strip_links(text) == ("Voir le texte et b.\n[d](e f)", 2)
+    change = markup._step_markdown(text)
     assert change.text == "Voir le texte et b.\n[d](e f)"
     assert change.detail == "removed markdown link×2"
 
@@ -98,8 +98,8 @@ def test_links_and_headings_equal_the_regexes_they_replace(parts):
     """The oracles are the regexes the step used before (fine on short texts): the link
     rule (kept as ``_LINK_RULE``) and the lazy heading rule."""
     text = "".join(parts)
-    assert clean_module._strip_links(text) == re.subn(clean_module._LINK_RULE, r"\1", text)
-    (heading,) = [rx for name, rx, _ in clean_module._MD_RULES if name == "heading"]
+    assert markup._strip_links(text) == re.subn(markup._LINK_RULE, r"\1", text)
+    (heading,) = [rx for name, rx, _ in markup._MD_RULES if name == "heading"]
     assert heading.subn(r"\n\1\n", text) == _OLD_HEADING.subn(r"\n\1\n", text)
 
 
@@ -136,7 +136,7 @@ def test_glob_lookup_kwic_and_stream_are_linear_on_long_tokens(tmp_path):
     out = _run_python(
         f"""
         import io, json, contextlib
-        from analysis import stream
+        from analysis.scale import count as scale_count
         from analysis.cli import main
         from analysis.dictionary import dictionary
         from analysis.lookup import tokens_lookup
@@ -151,8 +151,8 @@ def test_glob_lookup_kwic_and_stream_are_linear_on_long_tokens(tmp_path):
             rc = main(["kwic", {MANY_STARS!r}, {str(text_file)!r}])
         kwic_lines = [line for line in buf.getvalue().splitlines() if "aaaaaaaaaaaab" in line]
         docs = [{{"doc_id": "d", "text": text, "language": "fr"}}]
-        fast = stream.process_chunk(docs, {str(dic)!r}, method="fast")["counts"]
-        library = stream.process_chunk(docs, {str(dic)!r}, method="library")["counts"]
+        fast = scale_count.process_chunk(docs, {str(dic)!r}, method="fast")["counts"]
+        library = scale_count.process_chunk(docs, {str(dic)!r}, method="library")["counts"]
         print(json.dumps([lookup, rc, len(kwic_lines),
                           int(fast.set_index("theme").loc["stars", "count"]),
                           int(library.set_index("theme").loc["stars", "count"])]))
@@ -231,12 +231,12 @@ def test_count_with_a_bomb_dictionary_exits_2(tmp_path, capsys):
 
 @pytest.mark.timeout(20)
 def test_run_with_a_bomb_params_file_exits_2_before_any_kernel(tmp_path, capsys, monkeypatch):
-    from analysis import pipeline
+    from analysis import runs
 
     def no_run(*args, **kwargs):  # pragma: no cover - reached only when the file is accepted
         raise AssertionError("a run started")
 
-    monkeypatch.setattr(pipeline, "run_report", no_run)
+    monkeypatch.setattr(runs, "run_report", no_run)
     path = tmp_path / "bomb.yaml"
     path.write_text("min_count: 5\nlaughs:\n" + _LAUGHS + "\n", encoding="utf-8")
     assert main(["run", "-f", str(path)]) == 2

@@ -21,19 +21,19 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.oracle import naive_matches
 
 from analysis import config
 from analysis.dictionary import compile_pattern, dictionary
+from analysis.kwic import kwic, kwic_text
 from analysis.lookup import (
     COUNT_COLUMNS,
     Lookup,
-    _fast_matches,
-    _naive_matches,
+    _document_keys,
     counts_table,
-    kwic,
-    kwic_text,
     tokens_lookup,
 )
+from analysis.matcher import Matcher
 from analysis.tokens import tokens, tokens_remove
 
 SEED = config.DEFAULT_FOCUS_ID
@@ -484,9 +484,17 @@ def test_fast_engine_agrees_with_oracle(keys, patterns, gaps, breaks):
         par += breaks[i] if i < len(breaks) else 0
         positions.append(pos)
         paragraphs.append(par)
-    assert _fast_matches(keys, compiled, positions, paragraphs) == _naive_matches(
-        keys, compiled, positions, paragraphs
+    # the keys tokens_lookup gives the engine: breaks where positions jump or paragraphs change
+    kinds = ["punct" if k is None else "word" for k in keys]
+    frame = pd.DataFrame(
+        {"key": [k or "," for k in keys], "kind": kinds, "position": positions, "paragraph": paragraphs}
     )
+    flat, rows = _document_keys(frame, False, {})
+    matcher = Matcher.of_patterns(compiled, "fr")
+    distinct = {p.parts: i for i, p in enumerate(matcher.patterns)}
+    expected = {(distinct[compiled[i].parts], s, e)
+                for i, s, e in naive_matches(keys, [p.parts for p in compiled], positions, paragraphs)}
+    assert {(i, rows[s], rows[e - 1] + 1) for i, s, e in matcher.find(flat)} == expected
 
 
 VOCAB = [

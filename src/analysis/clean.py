@@ -24,15 +24,14 @@ removed or changed, characters and whitespace-separated words before and after):
 from __future__ import annotations
 
 import functools
-import html
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from analysis import config, native
+from analysis import config
+from analysis.markup import Change, _step_html, _step_markdown
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
@@ -47,46 +46,23 @@ STEPS = ("title", "html", "markdown", "boilerplate", "unwrap", "typography")
 CLEANER_VERSION = "1.0"
 
 
-@dataclass
-class Change:
-    """What one step did to one document."""
-
-    step: str
-    text: str
-    detail: str = ""
-    removed: list[str] = field(default_factory=list)
-
-
 def nfc(text: str) -> str:
-    """Unicode NFC: ``unicodedata.normalize("NFC", text)``, normalising only what may change.
+    """Unicode NFC: ``unicodedata.normalize("NFC", text)``, normalising only the lines that change.
 
-    CPython normalises a whole string as soon as one character needs it. Here
-    only the pieces that may change are given to ``unicodedata.normalize``, so a
-    text with a few decomposed accents (PDF extraction, macOS copy and paste)
-    costs a fraction:
-
-    - with the C extension, the runs of code points from U+0300 up, each with
-      the code point before it: every code point below U+0300 is a starter
-      that no normalisation moves or composes with what precedes it
-      (``_fastkeys.c`` gives the reasoning);
-    - without it, each line (a line break is such a starter too).
-
-    ``tests/test_clean.py`` compares both with ``unicodedata.normalize`` over
-    every code point.
+    CPython normalises a whole string as soon as one character needs it. A text
+    that is already NFC (nearly every one) is returned as it is after the quick
+    check; otherwise each line is normalised on its own (a line break is a
+    starter: no normalisation moves or composes anything across it), so a text
+    with a few decomposed accents (PDF extraction, macOS copy and paste) costs
+    a fraction. ``tests/test_clean.py`` compares it with ``unicodedata.normalize``.
 
     Examples
     --------
     >>> nfc("De\\u0301fense\\nSe\\u0301curite\\u0301") == "Défense\\nSécurité"
     True
     """
-    module = native.fastkeys()
-    if module is not None:
-        return module.nfc(text, unicodedata.normalize)
-    return _nfc_lines(text)
-
-
-def _nfc_lines(text: str) -> str:
-    """:func:`nfc` without the C extension: line by line."""
+    if unicodedata.is_normalized("NFC", text):
+        return text
     if "\n" not in text:
         return unicodedata.normalize("NFC", text)
     return "\n".join([unicodedata.normalize("NFC", line) for line in text.split("\n")])
@@ -113,208 +89,6 @@ def _step_title(text: str, title: str | None) -> Change:
         rest = "" if cut < 0 else body[cut + 1 :].lstrip("\n")
         return Change("title", rest, "removed the title line", [first.strip()])
     return Change("title", text)
-
-
-_BLOCK_TAGS = {
-    "p",
-    "div",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "table",
-    "tr",
-    "section",
-    "article",
-    "header",
-    "footer",
-}
-_DROP_TAGS = {"sup", "script", "style", "head", "title"}
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-        self.tags: dict[str, int] = {}
-        self.dropped: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        self.tags[tag] = self.tags.get(tag, 0) + 1
-        if tag in _DROP_TAGS:
-            self.skip += 1
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
-        self.tags[tag] = self.tags.get(tag, 0) + 1
-        if tag == "br":
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _DROP_TAGS:
-            self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            if data.strip():
-                self.dropped.append(data.strip())
-        else:
-            self.parts.append(data)
-
-
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
-_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#x[0-9a-fA-F]+);")
-
-
-def _step_html(text: str, present: str | None = None) -> Change:
-    """``present``: what :func:`_present` found in ``text`` (a tag needs "<", an entity "&")."""
-    if (present is not None and "<" not in present) or not _TAG.search(text):
-        if (present is None or "&" in present) and _ENTITY.search(text):
-            n = len(_ENTITY.findall(text))
-            return Change("html", html.unescape(text), f"decoded {n} entities")
-        return Change("html", text)
-    parser = _TextExtractor()
-    parser.feed(text)
-    parser.close()
-    out = "".join(parser.parts)
-    tags = ", ".join(f"<{t}>×{n}" for t, n in sorted(parser.tags.items()))
-    detail = f"removed tags {tags}"
-    if parser.dropped:
-        detail += f"; dropped {len(parser.dropped)} note marker(s)"
-    return Change("html", out, detail, parser.dropped)
-
-
-_MD_RULES: list[tuple[str, re.Pattern[str], str]] = [  # (name, regex, replacement)
-    ("bold", re.compile(r"\*\*(?=\S)((?:(?!\n[ \t]*\n).)+?)[^\S\n]*\*\*", re.S), r"\1"),
-    ("bold", re.compile(r"__(?=\S)((?:(?!\n[ \t]*\n).)+?)[^\S\n]*__", re.S), r"\1"),
-    (
-        "italic",
-        re.compile(r"(?<![\w*])\*(?=\S)((?:[^*\n]|\n(?![ \t]*\n))+?)(?<=\S)[^\S\n]*\*(?![\w*])"),
-        r"\1",
-    ),
-    ("italic", re.compile(r"(?<![\w_])_(?=\S)((?:[^_\n]|\n(?![ \t]*\n))+?)(?<=\S)_(?![\w_])"), r"\1"),
-    # the last character that is no space, tab or '#' ends the title: a greedy scan back, not a
-    # lazy one that retries the trailing run at every character (quadratic on '# # # ...')
-    ("heading", re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*[^ \t#\n]|)[ \t#]*$", re.M), r"\n\1\n"),
-    ("rule", re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M), ""),
-    ("escape", re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])"), r"\1"),
-]
-
-
-_LINK_RULE = r"\[([^\]\n]+)\]\([^)\s]+(?:\s+\"[^\"]*\")?\)"
-"""The Markdown links that :func:`_strip_links` replaces by their text, as a regex (its definition)."""
-
-_LINK_TEXT_STOP = re.compile(r"[\]\n]")
-_LINK_URL_STOP = re.compile(r"[)\s]")
-_LINK_SPACE_STOP = re.compile(r"\S")
-
-
-def _strip_links(text: str) -> tuple[str, int]:
-    """Replace Markdown links ``[text](url)`` / ``[text](url "title")`` by their text.
-
-    The same result as ``re.subn(_LINK_RULE, r"\\1", text)``, in linear time: that regex
-    rescans the rest of a line (or of a run without spaces) from every ``[`` and takes
-    minutes on ``"[a]("`` repeated 50,000 times. Each part of a link (text, url, spaces,
-    title) ends at the first character of a stop class; the scan positions only move right,
-    so the last stop found for each part is reused while it lies ahead, and no character is
-    scanned twice by the same search.
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    tuple of (str, int)
-        The text without link markup, and the number of links removed.
-
-    Examples
-    --------
-    >>> _strip_links('See [the text](https://example.org "Title") and [a](b).')
-    ('See the text and a.', 2)
-    """
-    n = len(text)
-    out: list[str] = []
-    count = copied = 0
-    stops = {"text": -1, "url": -1, "space": -1, "quote": -1}
-
-    def stop(kind: str, rx: re.Pattern[str] | None, start: int) -> int:
-        """First index >= ``start`` of a stop character of ``kind`` (``n`` when none)."""
-        found = stops[kind]
-        if found < start:
-            if rx is None:
-                found = text.find('"', start)
-                found = n if found < 0 else found
-            else:
-                m = rx.search(text, start)
-                found = m.start() if m else n
-            stops[kind] = found
-        return found
-
-    i = text.find("[")
-    while i >= 0:
-        end = -1
-        j = stop("text", _LINK_TEXT_STOP, i + 1)
-        if i + 1 < j < n - 1 and text[j] == "]" and text[j + 1] == "(":
-            e = stop("url", _LINK_URL_STOP, j + 2)
-            if j + 2 < e < n:
-                if text[e] == ")":
-                    end = e + 1
-                else:  # a space: a title in double quotes must follow, then ')'
-                    s = stop("space", _LINK_SPACE_STOP, e)
-                    if s < n and text[s] == '"':
-                        q = stop("quote", None, s + 1)
-                        if q < n - 1 and text[q + 1] == ")":
-                            end = q + 2
-        if end < 0:
-            i = text.find("[", i + 1)
-            continue
-        out += (text[copied:i], text[i + 1 : j])
-        copied = end
-        count += 1
-        i = text.find("[", end)
-    if not count:
-        return text, 0
-    out.append(text[copied:])
-    return "".join(out), count
-
-
-_MD_MARKERS = {"link": "](", "bold": "", "italic": "", "heading": "#", "rule": "", "escape": "\\"}
-
-
-def _step_markdown(text: str, present: str | None = None) -> Change:
-    """``present``: what :func:`_present` found in ``text``."""
-    counts: dict[str, int] = {}
-    if present is not None:
-        if not any(c in present for c in "*_#\\") and ("]" not in present or "](" not in text):
-            return Change("markdown", text)
-    elif "*" not in text and "_" not in text and "#" not in text and "](" not in text and "\\" not in text:
-        return Change("markdown", text)
-    if "](" in text:
-        text, n = _strip_links(text)
-        if n:
-            counts["link"] = n
-    for name, rx, repl in _MD_RULES:
-        marker = _MD_MARKERS[name]
-        if marker and marker not in text:
-            continue
-        text, n = rx.subn(repl, text)
-        if n:
-            counts[name] = counts.get(name, 0) + n
-    detail = ", ".join(f"{k}×{v}" for k, v in counts.items())
-    return Change("markdown", text, f"removed markdown {detail}" if detail else "")
 
 
 @functools.cache
@@ -369,6 +143,9 @@ def _step_boilerplate(text: str, patterns) -> Change:
     removed: list[str] = []
     names: list[str] = []
     for i, line in enumerate(lines):
+        if matches is not None and not matches(line):  # one call decides most lines
+            kept.append(line)
+            continue
         hit = next(((n, mode) for n, rx, mode in patterns if rx.match(line)), None)
         if hit is None:
             kept.append(line)
@@ -383,8 +160,7 @@ def _step_boilerplate(text: str, patterns) -> Change:
 
 
 def _step_unwrap(text: str, audit: bool = True) -> Change:
-    module = native.fastkeys()
-    out = module.unwrap(text) if module is not None else _unwrap_python(text)  # tests/test_clean.py: equal
+    out = _unwrap(text)
     if not audit:  # the detail is for the audit trail only
         return Change("unwrap", out)
     n_lines = text.count("\n") - out.count("\n")
@@ -392,15 +168,27 @@ def _step_unwrap(text: str, audit: bool = True) -> Change:
     return Change("unwrap", out, f"joined {n_lines} line break(s) into {n_paragraphs} paragraph(s)")
 
 
-def _unwrap_python(text: str) -> str:
+def _unwrap(text: str) -> str:
     if " \n" in text or "\n " in text or "\t" in text:
         paragraphs = re.split(r"\n[ \t]*\n", text)
-        # (?<![ \t]): a match starts where its run of spaces starts (as the leftmost one does),
-        # so a long run with no line break is tried once, not from each of its characters
-        joined = [re.sub(r"(?<![ \t])[ \t]*\n[ \t]*", " ", p).strip() for p in paragraphs]
+        joined = [_join_lines(p) for p in paragraphs]
     else:  # no space or tab beside a line break: the same split and join without regexes
         joined = [p.replace("\n", " ").strip() for p in text.split("\n\n")]
     return "\n\n".join(p for p in joined if p)
+
+
+def _join_lines(paragraph: str) -> str:
+    """``re.sub(r"[ \t]*\n[ \t]*", " ", paragraph).strip()``, for a paragraph without a blank line.
+
+    With no blank line (``\n[ \t]*\n``) inside, no line but the first and the
+    last can be only spaces and tabs, so the spaces and tabs around each line
+    break are those at the ends of its lines (the regex tried every position).
+    """
+    lines = paragraph.split("\n")
+    if len(lines) == 1:
+        return paragraph.strip()
+    inner = [line.strip(" \t") for line in lines[1:-1]]
+    return " ".join([lines[0].rstrip(" \t"), *inner, lines[-1].lstrip(" \t")]).strip()
 
 
 _TYPO = str.maketrans(
@@ -442,6 +230,8 @@ _TYPO_OR_CONTROL = re.compile(_TYPO_RX.pattern[:-1] + _CONTROL_CHARS.pattern[1:]
 
 
 _FR_SPACED = re.compile(r"[;:!?]")
+_SPACED_MARKS = tuple(space + mark for space in " \t" for mark in ";:!?")
+_SPACES = re.compile("  +")
 
 
 def _space_before_marks(text: str) -> str:
@@ -472,30 +262,7 @@ def _space_before_marks(text: str) -> str:
     return "".join(out)
 
 
-_CONTROL_MAP = {chr(c): "" for c in (*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
-
-
-@functools.cache
-def _c_typography() -> Callable[[str, bool], str] | None:
-    """The C extension's typography step, while its table is this module's (else None)."""
-    module = native.fastkeys()
-    if module is None:
-        return None
-    if module.TYPOGRAPHY != {**_TYPO_MAP, **_CONTROL_MAP}:
-        logger.warning("analysis._fastkeys has another typography table: rebuild it (make setup)")
-        return None
-    return module.typography
-
-
 def _step_typography(text: str, language: str) -> Change:
-    typography = _c_typography()
-    if typography is not None:  # the same rules in C (tests/test_clean.py checks both)
-        out = typography(text, language == "fr")
-        return Change("typography", out, "normalised punctuation and spaces" if out != text else "")
-    return _typography_python(text, language)
-
-
-def _typography_python(text: str, language: str) -> Change:
     # each substitution is skipped when its text cannot occur (plain ``in`` tests are cheap);
     # tests/test_clean.py checks the result against the plain regex substitutions
     before = text
@@ -509,12 +276,15 @@ def _typography_python(text: str, language: str) -> Change:
         text = " »".join([*(p.rstrip() for p in parts[:-1]), parts[-1]])
     if language == "fr":
         text = _space_before_marks(text)
-    elif " " in text or "\t" in text:
-        text = re.sub(r"(?<![ \t])[ \t]+([;:!?])", r"\1", text)  # (?<!…): see _unwrap_python
-    if "  " in text or "\t" in text:
+    elif any(pair in text for pair in _SPACED_MARKS):
+        # (?<![ \t]): a match starts where its run of spaces starts (as the leftmost one does)
+        text = re.sub(r"(?<![ \t])[ \t]+([;:!?])", r"\1", text)
+    if "\t" in text:
         text = re.sub(r"[ \t]{2,}", " ", text)
-    if " \n" in text:
-        text = re.sub(r"(?<! ) +\n", "\n", text)
+    elif "  " in text:  # the same without tabs; a literal start lets the engine skip ahead
+        text = _SPACES.sub(" ", text)
+    if " \n" in text:  # the same as re.sub(r" +\n", "\n", text), but on the last line (stripped below)
+        text = "\n".join([line.rstrip(" ") for line in text.split("\n")])
     text = text.strip()
     return Change("typography", text, "normalised punctuation and spaces" if text != before else "")
 
@@ -578,10 +348,7 @@ _MARKERS = "\r<&*_#\\]"
 
 
 def _present(text: str) -> str:
-    """The characters of :data:`_MARKERS` that occur in ``text``, in one pass with the C extension."""
-    module = native.fastkeys()
-    if module is not None:
-        return module.present(text, _MARKERS)  # tests/test_clean.py: the same as below
+    """The characters of :data:`_MARKERS` that occur in ``text``."""
     return "".join(c for c in _MARKERS if c in text)
 
 

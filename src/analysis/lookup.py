@@ -1,4 +1,4 @@
-"""Count dictionary themes in tokens (``tokens_lookup``) and show them in context (``kwic``).
+"""Count dictionary themes in tokens (``tokens_lookup``).
 
 Matching rules (quoted by the report's methodology; also in
 ``resources/dictionaries/README.md``):
@@ -31,10 +31,10 @@ Matching rules (quoted by the report's methodology; also in
    theme. Matches of the same length are both kept. ``overlap="all"`` keeps every
    theme's matches (quanteda's ``nested_scope="key"``).
 
-Counting is done at the vocabulary level: every distinct token key of the corpus
-is tested once against the first part of every pattern (globs by a compiled
-regular expression), phrases are then extended only at the candidate positions.
-:func:`_naive_matches` is the obviously-correct loop kept as the test oracle.
+The rules are applied by :class:`analysis.matcher.Matcher`, the one engine of
+the package (corpus-scale counting uses it too); ``tests/oracle.py`` is the
+obviously-correct loop the tests compare it with. ``kwic`` is in
+:mod:`analysis.kwic`.
 
 Examples
 --------
@@ -53,12 +53,13 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from analysis.dictionary import Dictionary, Glob, Pattern, compile_pattern, fold
+from analysis.dictionary import Dictionary, fold
+from analysis.matcher import OVERLAP_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -67,9 +68,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Lookup", "kwic", "kwic_text", "tokens_lookup"]
+__all__ = ["Lookup", "counts_table", "tokens_lookup"]
 
-OVERLAP_MODES = ("longest", "all")
 LEVELS = ("all", "root")
 
 HIT_COLUMNS = [
@@ -138,210 +138,36 @@ class Lookup:
         return table[order]
 
 
-# --------------------------------------------------------------------------- matching
-
-
-def _wildcard(part: str, key: str) -> bool:
-    """Match ``key`` against ``part`` where ``*`` stands for any run of characters.
-
-    Written without regular expressions (dynamic programming) so that the oracle
-    does not share code with the fast engine.
-    """
-    n, m = len(part), len(key)
-    row = [False] * (m + 1)
-    row[0] = True
-    for i in range(1, n + 1):
-        new = [False] * (m + 1)
-        if part[i - 1] == "*":
-            new[0] = row[0]
-            for j in range(1, m + 1):
-                new[j] = row[j] or new[j - 1]
-        else:
-            for j in range(1, m + 1):
-                new[j] = row[j - 1] and part[i - 1] == key[j - 1]
-        row = new
-    return row[m]
-
-
-def _naive_matches(
-    keys: Sequence[str | None],
-    patterns: Sequence[Pattern],
-    positions: Sequence[int] | None = None,
-    paragraphs: Sequence[int] | None = None,
-) -> set[tuple[int, int, int]]:
-    """Every match, by trying every pattern at every token (the test oracle).
-
-    Parameters
-    ----------
-    keys : sequence of str or None
-        Folded tokens of one document; None for a punctuation token.
-    patterns : sequence of Pattern
-    positions, paragraphs : sequence of int, optional
-        Token positions and paragraph indices (default: consecutive, one paragraph).
-
-    Returns
-    -------
-    set of (pattern index, start, end)
-        ``start``/``end`` index ``keys`` (end exclusive).
-
-    Examples
-    --------
-    >>> p = compile_pattern("mer de chine", "fr")
-    >>> sorted(_naive_matches(["la", "mer", "de", "chine", None], [p]))
-    [(0, 1, 4)]
-    """
-    n = len(keys)
-    positions = list(range(n)) if positions is None else list(positions)
-    paragraphs = [0] * n if paragraphs is None else list(paragraphs)
-    found = set()
-    for start in range(n):
-        for index, pattern in enumerate(patterns):
-            end = start + len(pattern.parts)
-            if end > n:
-                continue
-            ok = True
-            for offset, part in enumerate(pattern.parts):
-                i = start + offset
-                key = keys[i]
-                if (
-                    key is None
-                    or positions[i] != positions[start] + offset
-                    or paragraphs[i] != paragraphs[start]
-                    or not _wildcard(part, key)
-                ):
-                    ok = False
-                    break
-            if ok:
-                found.add((index, start, end))
-    return found
-
-
-class _Matcher:
-    """Vocabulary-level matcher for a list of patterns of one language."""
-
-    def __init__(self, patterns: Sequence[Pattern], vocabulary: Iterable[str]):
-        self.patterns = list(patterns)
-        vocab = set(vocabulary)
-        literal: dict[str, list[int]] = defaultdict(list)
-        globs: list[tuple[int, Glob]] = []
-        for index, p in enumerate(self.patterns):
-            if p.is_glob_part(0):
-                globs.append((index, p.regexes[0]))
-            else:
-                literal[p.parts[0]].append(index)
-        first: dict[str, list[int]] = {k: list(v) for k, v in literal.items() if k in vocab}
-        for key in vocab:  # each distinct key tested once per glob
-            for index, regex in globs:
-                if regex.fullmatch(key):
-                    first.setdefault(key, []).append(index)
-        for key in first:
-            first[key].sort()
-        self.first = first
-        self._part_cache: dict[tuple[int, int, str], bool] = {}
-
-    def _part(self, index: int, i: int, key: str) -> bool:
-        cache_key = (index, i, key)
-        hit = self._part_cache.get(cache_key)
-        if hit is None:
-            hit = self.patterns[index].matches_part(i, key)
-            self._part_cache[cache_key] = hit
-        return hit
-
-    def find(
-        self,
-        keys: Sequence[str | None],
-        positions: Sequence[int] | None = None,
-        paragraphs: Sequence[int] | None = None,
-    ) -> list[tuple[int, int, int]]:
-        """Return (pattern index, start, end) for every match in one document."""
-        n = len(keys)
-        positions = list(range(n)) if positions is None else positions
-        paragraphs = [0] * n if paragraphs is None else paragraphs
-        first = self.first
-        found = []
-        for start, key in enumerate(keys):
-            if key is None:
-                continue
-            candidates = first.get(key)
-            if not candidates:
-                continue
-            for index in candidates:
-                parts = self.patterns[index].parts
-                end = start + len(parts)
-                if end > n:
-                    continue
-                ok = True
-                for offset in range(1, len(parts)):
-                    i = start + offset
-                    k = keys[i]
-                    if (
-                        k is None
-                        or positions[i] - positions[start] != offset
-                        or paragraphs[i] != paragraphs[start]
-                        or not self._part(index, offset, k)
-                    ):
-                        ok = False
-                        break
-                if ok:
-                    found.append((index, start, end))
-        return found
-
-
-def _fast_matches(
-    keys: Sequence[str | None],
-    patterns: Sequence[Pattern],
-    positions: Sequence[int] | None = None,
-    paragraphs: Sequence[int] | None = None,
-) -> set[tuple[int, int, int]]:
-    """The engine of :func:`tokens_lookup` on one document (same output as the oracle)."""
-    matcher = _Matcher(patterns, {k for k in keys if k is not None})
-    return set(matcher.find(keys, positions, paragraphs))
-
-
-def _resolve(matches: list[tuple[int, int, int, Any]]) -> list[tuple[int, int, int, Any]]:
-    """Keep non-overlapping matches: longest first, then leftmost, then pattern order.
-
-    ``matches`` are (start, end, order, payload); returns the kept ones by start.
-    """
-    taken: set[int] = set()
-    kept = []
-    for m in sorted(matches, key=lambda m: (m[0] - m[1], m[0], m[2])):
-        span = range(m[0], m[1])
-        if any(i in taken for i in span):
-            continue
-        taken.update(span)
-        kept.append(m)
-    kept.sort(key=lambda m: (m[0], m[1]))
-    return kept
-
-
 # --------------------------------------------------------------------------- lookup
 
 
-@dataclass
-class _Entry:
-    theme: str  # theme whose list holds the pattern
-    role: str  # include / exclude
-    order: int  # rank of the pattern in the dictionary (for ties)
-    pattern: Pattern
+def _document_keys(frame: pd.DataFrame, accent_sensitive: bool, cache: dict[str, str]) -> tuple[list, list]:
+    """The keys :class:`analysis.matcher.Matcher` reads for one document's token rows.
 
-
-def _folded_keys(
-    data: pd.DataFrame, accent_sensitive: bool, cache: dict[str, str] | None = None
-) -> list[str | None]:
-    """Folded match key of every token row; None for punctuation."""
+    Returns ``(keys, rows)``: the folded key of every row (None for punctuation),
+    with a None inserted at every break a phrase may not cross (a new paragraph,
+    a gap left by removed tokens); ``rows[i]`` is the row of ``keys[i]`` (-1 for
+    an inserted break).
+    """
     column = "lower" if accent_sensitive else "key"
-    cache = {} if cache is None else cache
-    out: list[str | None] = []
-    for value, kind in zip(data[column].tolist(), data["kind"].tolist(), strict=True):
+    keys: list[str | None] = []
+    rows: list[int] = []
+    previous = (None, None)
+    columns = (frame[c].tolist() for c in (column, "kind", "position", "paragraph"))
+    for row, (value, kind, position, paragraph) in enumerate(zip(*columns, strict=True)):
+        if row and (paragraph != previous[1] or position != previous[0] + 1):
+            keys.append(None)
+            rows.append(-1)
+        previous = (position, paragraph)
+        rows.append(row)
         if kind == "punct" or not isinstance(value, str):
-            out.append(None)
+            keys.append(None)
             continue
         folded = cache.get(value)
         if folded is None:
             folded = cache[value] = fold(value, accent_sensitive)
-        out.append(folded)
-    return out
+        keys.append(folded)
+    return keys, rows
 
 
 def tokens_lookup(
@@ -373,13 +199,14 @@ def tokens_lookup(
 
     Notes
     -----
-    Matching rules (see the module docstring and the dictionaries' README):
-    whole tokens only; case-, apostrophe- and (by default) accent-insensitive;
-    ``*`` = zero or more characters within one token; phrases on consecutive
-    tokens of a paragraph, never across punctuation; a theme's exclusions veto
-    the matches they overlap; within a theme the longest (then leftmost) match
-    wins and each token counts once; subthemes roll up into their parent; across
-    themes the strictly longer match wins (``overlap="longest"``), ties keep both.
+    The rules are those of :mod:`analysis.matcher` (the one engine; see the
+    module docstring and the dictionaries' README): whole tokens only; case-,
+    apostrophe- and (by default) accent-insensitive; ``*`` = zero or more
+    characters within one token; phrases on consecutive tokens of a paragraph,
+    never across punctuation; a theme's exclusions veto the matches they
+    overlap; within a theme the longest (then leftmost) match wins and each
+    token counts once; subthemes roll up into their parent; across themes the
+    strictly longer match wins (``overlap="longest"``), ties keep both.
 
     Examples
     --------
@@ -396,29 +223,18 @@ def tokens_lookup(
     """
     import pandas as pd
 
+    from analysis.matcher import Matcher
+
     if overlap not in OVERLAP_MODES:
         raise ValueError(f"overlap must be one of {OVERLAP_MODES}, got {overlap!r}")
     if levels not in LEVELS:
         raise ValueError(f"levels must be one of {LEVELS}, got {levels!r}")
 
-    themes = {t.id: t for t in dictionary.themes}
     theme_order = {t.id: i for i, t in enumerate(dictionary.themes)}
     parent_of = {t.id: t.parent for t in dictionary.themes}
-
-    def related(a: str, b: str) -> bool:
-        return a == b or parent_of[a] == b or parent_of[b] == a
-
-    # every theme collects the matches of its own patterns and of its subthemes'
-    members = {t.id: [t.id, *t.children] for t in dictionary.themes}
-
     docs = toks.docs
     data = toks.data
     groups = {doc_id: frame for doc_id, frame in data.groupby("doc_id", sort=False)}
-    fold_cache: dict[str, str] = {}
-    doc_keys = {
-        doc_id: _folded_keys(frame, dictionary.accent_sensitive, fold_cache)
-        for doc_id, frame in groups.items()
-    }
     lang_of = dict(zip(docs["doc_id"], docs["language"], strict=True))
     text_of = dict(zip(docs["doc_id"], docs["text"], strict=True))
     n_tokens = dict(zip(docs["doc_id"], docs["n_tokens"], strict=True))
@@ -426,88 +242,33 @@ def tokens_lookup(
     hit_rows: list[tuple] = []
     raw_seen: Counter[tuple[str, str, str]] = Counter()
     languages = list(dict.fromkeys(docs["language"]))
+    fold_cache: dict[str, str] = {}
     for lang in languages:
-        entries: list[_Entry] = []
-        order = 0
-        for t in dictionary.themes:
-            for role, table in (("include", t.patterns), ("exclude", t.exclude)):
-                for p in table.get(lang, ()):
-                    entries.append(_Entry(t.id, role, order, p))
-                    order += 1
-        if not any(e.role == "include" for e in entries):
+        matcher = Matcher(dictionary, lang, overlap=overlap)
+        if not any(e.include for e in matcher.entries):
             logger.warning("dictionary %s has no %s patterns", dictionary.name, lang)
-        # one matcher per distinct pattern (same folded parts -> matched once)
-        distinct: dict[tuple[str, ...], int] = {}
-        patterns: list[Pattern] = []
-        owners: list[list[_Entry]] = []
-        for e in entries:
-            idx = distinct.get(e.pattern.parts)
-            if idx is None:
-                idx = distinct[e.pattern.parts] = len(patterns)
-                patterns.append(e.pattern)
-                owners.append([])
-            owners[idx].append(e)
-        lang_docs = [d for d in docs["doc_id"] if lang_of[d] == lang and d in groups]
-        vocabulary = {k for d in lang_docs for k in doc_keys[d] if k is not None}
-        matcher = _Matcher(patterns, vocabulary)
-        for doc_id in lang_docs:
+        for doc_id in (d for d in docs["doc_id"] if lang_of[d] == lang and d in groups):
             frame = groups[doc_id]
-            keys = doc_keys[doc_id]
-            positions = frame["position"].tolist()
-            paragraphs = frame["paragraph"].tolist()
-            found = matcher.find(keys, positions, paragraphs)
-            include: dict[str, list[tuple[int, int, int, _Entry]]] = defaultdict(list)
-            exclude: dict[str, list[tuple[int, int]]] = defaultdict(list)
-            for index, start, end in found:
-                for e in owners[index]:
-                    if e.role == "include":
-                        include[e.theme].append((start, end, e.order, e))
+            keys, rows = _document_keys(frame, dictionary.accent_sensitive, fold_cache)
+            found = matcher.find(keys)
+            for idx, _, _ in found:
+                for e in matcher.owners[idx]:
+                    if e.include:
                         raw_seen[(e.theme, lang, e.pattern.text)] += 1
-                    else:
-                        exclude[e.theme].append((start, end))
-            # rule 3: exclusions of the pattern's theme and of its parent
-            for tid in list(include):
-                vetoes = exclude.get(tid, []) + exclude.get(parent_of[tid] or "", [])
-                if vetoes:
-                    include[tid] = [
-                        m for m in include[tid] if not any(m[0] < b and a < m[1] for a, b in vetoes)
-                    ]
-            # rules 4-5: per theme, over the family
-            resolved: dict[str, list[tuple[int, int, int, _Entry]]] = {}
-            for tid in themes:
-                pool = [m for member in members[tid] for m in include.get(member, [])]
-                if pool:
-                    resolved[tid] = _resolve(pool)
-            # rule 6: across themes
-            if overlap == "longest" and len(resolved) > 1:
-                cover: dict[int, list[tuple[int, str]]] = defaultdict(list)
-                for tid, ms in resolved.items():
-                    for m in ms:
-                        for i in range(m[0], m[1]):
-                            cover[i].append((m[1] - m[0], tid))
-                for tid, ms in list(resolved.items()):
-                    resolved[tid] = [
-                        m
-                        for m in ms
-                        if not any(
-                            length > m[1] - m[0] and not related(tid, other)
-                            for i in range(m[0], m[1])
-                            for length, other in cover[i]
-                        )
-                    ]
             text = text_of[doc_id]
-            starts = frame["start"].tolist()
-            ends = frame["end"].tolist()
-            sentences = frame["sentence"].tolist()
-            for tid, ms in resolved.items():
-                for start, end, _order, e in ms:
-                    c0, c1 = starts[start], ends[end - 1]
+            positions, paragraphs, sentences, starts, ends = (
+                frame[c].tolist() for c in ("position", "paragraph", "sentence", "start", "end")
+            )
+            for tid, ms in matcher.resolve(found).items():
+                for start, end, e in ms:
+                    first, last = rows[start], rows[end - 1]
+                    c0, c1 = starts[first], ends[last]
                     hit_rows.append(
                         (
                             doc_id, tid, parent_of[tid], parent_of[tid] is None,
                             e.pattern.text, e.theme, lang,
-                            positions[start], positions[end - 1] + 1,
-                            paragraphs[start], sentences[start], c0, c1,
+                            positions[first], positions[last] + 1,
+                            paragraphs[first], sentences[first], c0, c1,
                             " ".join(text[c0:c1].split()),
                         )
                     )  # fmt: skip
@@ -567,7 +328,7 @@ def counts_table(
 
     :func:`tokens_lookup` calls it; its columns are computed by
     :func:`_count_columns`, which the corpus-scale counter of
-    :mod:`analysis.stream` also calls on its own tallies, so they mean the same
+    :mod:`analysis.scale` also calls on its own tallies, so they mean the same
     everywhere. Pairs absent from ``agg`` are zeros.
 
     Examples
@@ -624,7 +385,7 @@ def _count_columns(
     are numpy arrays of one value per row (document x theme, document by
     document); text columns are ``(distinct values, row positions)``: each
     distinct value is converted once by whoever builds the table (a pandas
-    DataFrame here, an Arrow table for the Parquet parts of :mod:`analysis.stream`).
+    DataFrame here, an Arrow table for the Parquet parts of :mod:`analysis.scale`).
 
     Examples
     --------
@@ -717,138 +478,3 @@ def _unmatched(
     out = pd.DataFrame(rows, columns=["theme", "language", "pattern", "raw_matches"])
     out["raw_matches"] = out["raw_matches"].astype("int64")
     return out
-
-
-# --------------------------------------------------------------------------- kwic
-
-
-def kwic(
-    toks: Tokens,
-    query: str,
-    *,
-    dictionary: Dictionary | None = None,
-    window: int = 8,
-    docs: Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """Keywords in context: every hit of a theme, or every match of a pattern.
-
-    Parameters
-    ----------
-    toks : Tokens
-    query : str
-        A theme id of ``dictionary`` (its counted hits, as in
-        :func:`tokens_lookup`), or a pattern string (word, glob or phrase, matched
-        with the same rules, on its own).
-    dictionary : Dictionary, optional
-        Needed for a theme id; its ``accent_sensitive`` setting also applies to a
-        pattern query.
-    window : int
-        Tokens (punctuation included) shown on each side.
-    docs : iterable of str, optional
-        Restrict to these document ids.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``doc_id, theme, pattern, position, pre, keyword, post``; ``pre`` and
-        ``post`` are the document text around the hit (whitespace collapsed);
-        ``theme`` is None for a pattern query.
-
-    Examples
-    --------
-    >>> from analysis.tokens import tokens
-    >>> toks = tokens("Nous soutenons l'Ukraine. Les Ukrainiens résistent.", language="fr")
-    >>> kwic(toks, "ukrain*", window=2)[["pre", "keyword", "post"]].values.tolist()
-    [["soutenons l'", 'Ukraine', '. Les'], ['. Les', 'Ukrainiens', 'résistent.']]
-    """
-    import pandas as pd
-
-    if window < 0:
-        raise ValueError("window must be >= 0")
-    columns = ["doc_id", "theme", "pattern", "position", "pre", "keyword", "post"]
-    data = toks.data
-    doc_table = toks.docs
-    if docs is not None:
-        wanted = set(docs)
-        data = data[data["doc_id"].isin(wanted)]
-        doc_table = doc_table[doc_table["doc_id"].isin(wanted)]
-    groups = {doc_id: frame for doc_id, frame in data.groupby("doc_id", sort=False)}
-    text_of = dict(zip(doc_table["doc_id"], doc_table["text"], strict=True))
-    spans: list[tuple[str, str | None, str, int, int]] = []  # doc, theme, pattern, row0, row1
-
-    if dictionary is not None and query in dictionary.theme_ids():
-        from analysis.tokens import Tokens
-
-        sub = Tokens(data=data, docs=doc_table.reset_index(drop=True), history=[])
-        hits = tokens_lookup(sub, dictionary).hits
-        hits = hits[hits["theme"] == query]
-        for doc_id, g in hits.groupby("doc_id", sort=False):
-            row_of = {p: i for i, p in enumerate(groups[doc_id]["position"])}
-            for pattern, s, e in zip(g["pattern"], g["start_pos"], g["end_pos"], strict=True):
-                spans.append((doc_id, query, pattern, row_of[s], row_of[e - 1] + 1))
-    else:
-        accent = dictionary.accent_sensitive if dictionary is not None else False
-        compiled: dict[str, Pattern] = {}
-        for doc_id, lang in zip(doc_table["doc_id"], doc_table["language"], strict=True):
-            if doc_id not in groups:
-                continue
-            if lang not in compiled:
-                compiled[lang] = compile_pattern(query, lang, accent)
-            frame = groups[doc_id]
-            keys = _folded_keys(frame, accent)
-            found = _fast_matches(
-                keys, [compiled[lang]], frame["position"].tolist(), frame["paragraph"].tolist()
-            )
-            for _index, s, e in sorted(found, key=lambda m: m[1]):
-                spans.append((doc_id, None, query, s, e))
-
-    rows = []
-    columns_of: dict[str, tuple[list[int], list[int], list[int]]] = {}
-    for doc_id, theme, pattern, r0, r1 in spans:
-        if doc_id not in columns_of:  # one conversion per document, not per hit
-            frame = groups[doc_id]
-            columns_of[doc_id] = (frame["start"].tolist(), frame["end"].tolist(), frame["position"].tolist())
-        starts, ends, positions = columns_of[doc_id]
-        text = text_of[doc_id]
-        lo = max(0, r0 - window)
-        hi = min(len(starts), r1 + window)
-        pre = text[starts[lo] : starts[r0]] if r0 > lo else ""
-        post = text[ends[r1 - 1] : ends[hi - 1]] if hi > r1 else ""
-        keyword = text[starts[r0] : ends[r1 - 1]]
-        rows.append(
-            (
-                doc_id, theme, pattern, int(positions[r0]),
-                " ".join(pre.split()), " ".join(keyword.split()), " ".join(post.split()),
-            )
-        )  # fmt: skip
-    out = pd.DataFrame(rows, columns=columns)
-    out["position"] = out["position"].astype("int64")
-    return out
-
-
-def kwic_text(df: pd.DataFrame, width: int = 40) -> str:
-    """Format a :func:`kwic` table as aligned plain-text lines.
-
-    Each line is ``doc_id:position``, the left context right-aligned and cut to
-    ``width`` characters, the keyword between ``[ ]``, then the right context cut
-    to ``width``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"doc_id": ["a"], "theme": [None], "pattern": ["x"],
-    ...                    "position": [3], "pre": ["un deux"], "keyword": ["trois"],
-    ...                    "post": ["quatre"]})
-    >>> kwic_text(df, width=10)
-    'a:3    un deux [trois] quatre'
-    """
-    if not len(df):
-        return ""
-    labels = [f"{d}:{p}" for d, p in zip(df["doc_id"], df["position"], strict=True)]
-    lw = max(len(s) for s in labels)
-    lines = []
-    for label, pre, kw, post in zip(labels, df["pre"], df["keyword"], df["post"], strict=True):
-        left = pre[-width:] if len(pre) > width else pre
-        right = post[:width]
-        lines.append(f"{label:<{lw}} {left:>{width}} [{kw}] {right}".rstrip())
-    return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""Keywords in context (``kwic``): every counted hit of a theme, or every match of a pattern.
+
+A theme's hits are those of :func:`analysis.lookup.tokens_lookup`; a pattern is
+matched by the same engine (:class:`analysis.matcher.Matcher`), on its own.
+
+Examples
+--------
+>>> from analysis.tokens import tokens
+>>> df = kwic(tokens("La paix en Ukraine.", language="fr"), "ukrain*", window=2)
+>>> df[["pre", "keyword"]].values.tolist()
+[['paix en', 'Ukraine']]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from analysis.dictionary import compile_pattern
+from analysis.lookup import _document_keys, tokens_lookup
+from analysis.matcher import Matcher
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from analysis.dictionary import Dictionary
+    from analysis.tokens import Tokens
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["kwic", "kwic_text"]
+
+def kwic(
+    toks: Tokens,
+    query: str,
+    *,
+    dictionary: Dictionary | None = None,
+    window: int = 8,
+    docs: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Keywords in context: every hit of a theme, or every match of a pattern.
+
+    Parameters
+    ----------
+    toks : Tokens
+    query : str
+        A theme id of ``dictionary`` (its counted hits, as in
+        :func:`tokens_lookup`), or a pattern string (word, glob or phrase, matched
+        with the same rules, on its own).
+    dictionary : Dictionary, optional
+        Needed for a theme id; its ``accent_sensitive`` setting also applies to a
+        pattern query.
+    window : int
+        Tokens (punctuation included) shown on each side.
+    docs : iterable of str, optional
+        Restrict to these document ids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``doc_id, theme, pattern, position, pre, keyword, post``; ``pre`` and
+        ``post`` are the document text around the hit (whitespace collapsed);
+        ``theme`` is None for a pattern query.
+
+    Examples
+    --------
+    >>> from analysis.tokens import tokens
+    >>> toks = tokens("Nous soutenons l'Ukraine. Les Ukrainiens résistent.", language="fr")
+    >>> kwic(toks, "ukrain*", window=2)[["pre", "keyword", "post"]].values.tolist()
+    [["soutenons l'", 'Ukraine', '. Les'], ['. Les', 'Ukrainiens', 'résistent.']]
+    """
+    import pandas as pd
+
+    if window < 0:
+        raise ValueError("window must be >= 0")
+    columns = ["doc_id", "theme", "pattern", "position", "pre", "keyword", "post"]
+    data = toks.data
+    doc_table = toks.docs
+    if docs is not None:
+        wanted = set(docs)
+        data = data[data["doc_id"].isin(wanted)]
+        doc_table = doc_table[doc_table["doc_id"].isin(wanted)]
+    groups = {doc_id: frame for doc_id, frame in data.groupby("doc_id", sort=False)}
+    text_of = dict(zip(doc_table["doc_id"], doc_table["text"], strict=True))
+    spans: list[tuple[str, str | None, str, int, int]] = []  # doc, theme, pattern, row0, row1
+
+    if dictionary is not None and query in dictionary.theme_ids():
+        from analysis.tokens import Tokens
+
+        sub = Tokens(data=data, docs=doc_table.reset_index(drop=True), history=[])
+        hits = tokens_lookup(sub, dictionary).hits
+        hits = hits[hits["theme"] == query]
+        for doc_id, g in hits.groupby("doc_id", sort=False):
+            row_of = {p: i for i, p in enumerate(groups[doc_id]["position"])}
+            for pattern, s, e in zip(g["pattern"], g["start_pos"], g["end_pos"], strict=True):
+                spans.append((doc_id, query, pattern, row_of[s], row_of[e - 1] + 1))
+    else:
+        accent = dictionary.accent_sensitive if dictionary is not None else False
+        matchers: dict[str, Matcher] = {}
+        fold_cache: dict[str, str] = {}
+        for doc_id, lang in zip(doc_table["doc_id"], doc_table["language"], strict=True):
+            if doc_id not in groups:
+                continue
+            if lang not in matchers:
+                matchers[lang] = Matcher.of_patterns([compile_pattern(query, lang, accent)], lang)
+            keys, rows = _document_keys(groups[doc_id], accent, fold_cache)
+            for _index, s, e in matchers[lang].find(keys):
+                spans.append((doc_id, None, query, rows[s], rows[e - 1] + 1))
+
+    rows = []
+    columns_of: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    for doc_id, theme, pattern, r0, r1 in spans:
+        if doc_id not in columns_of:  # one conversion per document, not per hit
+            frame = groups[doc_id]
+            columns_of[doc_id] = (frame["start"].tolist(), frame["end"].tolist(), frame["position"].tolist())
+        starts, ends, positions = columns_of[doc_id]
+        text = text_of[doc_id]
+        lo = max(0, r0 - window)
+        hi = min(len(starts), r1 + window)
+        pre = text[starts[lo] : starts[r0]] if r0 > lo else ""
+        post = text[ends[r1 - 1] : ends[hi - 1]] if hi > r1 else ""
+        keyword = text[starts[r0] : ends[r1 - 1]]
+        rows.append(
+            (
+                doc_id, theme, pattern, int(positions[r0]),
+                " ".join(pre.split()), " ".join(keyword.split()), " ".join(post.split()),
+            )
+        )  # fmt: skip
+    out = pd.DataFrame(rows, columns=columns)
+    out["position"] = out["position"].astype("int64")
+    return out
+
+
+def kwic_text(df: pd.DataFrame, width: int = 40) -> str:
+    """Format a :func:`kwic` table as aligned plain-text lines.
+
+    Each line is ``doc_id:position``, the left context right-aligned and cut to
+    ``width`` characters, the keyword between ``[ ]``, then the right context cut
+    to ``width``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"doc_id": ["a"], "theme": [None], "pattern": ["x"],
+    ...                    "position": [3], "pre": ["un deux"], "keyword": ["trois"],
+    ...                    "post": ["quatre"]})
+    >>> kwic_text(df, width=10)
+    'a:3    un deux [trois] quatre'
+    """
+    if not len(df):
+        return ""
+    labels = [f"{d}:{p}" for d, p in zip(df["doc_id"], df["position"], strict=True)]
+    lw = max(len(s) for s in labels)
+    lines = []
+    for label, pre, kw, post in zip(labels, df["pre"], df["keyword"], df["post"], strict=True):
+        left = pre[-width:] if len(pre) > width else pre
+        right = post[:width]
+        lines.append(f"{label:<{lw}} {left:>{width}} [{kw}] {right}".rstrip())
+    return "\n".join(lines)
