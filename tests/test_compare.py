@@ -297,3 +297,27 @@ def test_overlap_all_is_not_served_from_longest_match_counts(setup):
     # no phrase in this dictionary: the recomputed counts still equal the hand counts
     polar = counts[counts["theme"] == "polar"].set_index("doc_id")["count"].to_dict()
     assert polar == {d: HAND_POLAR[d] for d in polar}
+
+
+def test_check_selection_raises_what_compare_raises(setup, tmp_path):
+    """The pre-check of scheduled runs (no counting) refuses exactly the selections compare refuses."""
+    from analysis.compare import SelectionError, check_selection
+
+    sensitive = tmp_path / "sensitive.yaml"
+    sensitive.write_text(DICT.replace("themes:", "accent_sensitive: true\nthemes:"), encoding="utf-8")
+    base = {"corpus_manifest": setup["focus"], "dictionary_path": setup["dictionary"],
+            "reference": setup["reference"]}  # fmt: skip
+    bad = [
+        (FOCUS, {**base, "since": "2030-01-01"}),
+        ("no-such-focus", base),
+        (FOCUS, {**base, "dictionary_path": sensitive}),
+        (FOCUS, {**base, "reference": None}),
+    ]
+    for focus, kwargs in bad:
+        with pytest.raises(SelectionError) as expected:
+            compare(focus, **kwargs)
+        with pytest.raises(SelectionError) as checked:
+            check_selection(focus, **kwargs)
+        assert str(checked.value) == str(expected.value)
+    assert check_selection(FOCUS, **base) is None  # a selection compare accepts
+    compare(FOCUS, **base)

@@ -396,9 +396,9 @@ def test_both_yaml_parsers_give_the_same_data_problems_and_lines():
     and on the synthetic problem cases of this file."""
     import yaml
 
-    from analysis import dictionary as dictionary_module
+    from analysis import yamlsafe
 
-    class PythonStrict(dictionary_module._Strict, yaml.SafeLoader):
+    class PythonStrict(yamlsafe._Strict, yaml.SafeLoader):
         pass
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(config.DICTIONARIES_DIR.glob("*.yaml"))]
@@ -409,8 +409,8 @@ def test_both_yaml_parsers_give_the_same_data_problems_and_lines():
     ]
     assert len(texts) >= 4
     for text in texts:
-        assert dictionary_module._load_yaml(text) == dictionary_module._load_yaml(text, PythonStrict)
-    data, problems, typed = dictionary_module._load_yaml(texts[-2])
+        assert yamlsafe._load_yaml(text) == yamlsafe._load_yaml(text, PythonStrict)
+    data, problems, typed = yamlsafe._load_yaml(texts[-2])
     assert problems == [  # hand-checked against the text (the outer mapping is built first)
         "a: duplicate key (lines 1 and 5); YAML would silently keep the last one",
         "b.c: duplicate key (lines 2 and 2); YAML would silently keep the last one",

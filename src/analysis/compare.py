@@ -9,11 +9,11 @@ from one :class:`Comparison` computed here.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis import config
+from analysis.comparison import Comparison
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.corpus import Corpus
     from analysis.dictionary import Dictionary
     from analysis.lookup import Lookup
+    from analysis.reference import ReferenceSet
     from analysis.tokens import Tokens
 
 logger = logging.getLogger(__name__)
@@ -34,71 +35,6 @@ META_COLUMNS = [
     "doc_id", "title", "date", "parties", "n_parties", "format", "language", "genre", "complete",
     "source_url", "publisher", "license", "n_tokens",
 ]  # fmt: skip
-
-
-@dataclass
-class Comparison:
-    """Everything computed for one focus statement.
-
-    Attributes
-    ----------
-    focus : dict
-        Metadata of the focus document.
-    documents : pandas.DataFrame
-        Focus and reference documents (:data:`META_COLUMNS` plus ``role``
-        ``focus``/``reference`` and ``source`` ``full text``/``features``).
-    counts : pandas.DataFrame
-        ``doc_id, theme, parent, count, tokens, per_1000`` for every document and
-        theme (subthemes included; ``parent`` is empty for root themes).
-    themes : pandas.DataFrame
-        :func:`analysis.textstat.textstat_theme_comparison` over the themes, with
-        ``parent, label_fr, label_en, is_root, cross_language``.
-    words : pandas.DataFrame or None
-        :func:`analysis.textstat.textstat_keyness` on words against reference
-        documents in the focus language (None when there are none: see ``words_message``).
-    similarity : pandas.DataFrame
-        Cosine similarity of root-theme rate profiles, with titles and dates.
-    unavailable : pandas.DataFrame
-        Themes left out of the comparison because some reference documents cannot
-        answer them (``theme, focus_count, n_documents, unavailable_patterns``).
-    notes : list of str
-        What the reader must know (cross-language comparison, unavailable patterns...).
-    notes_fr : list of str
-        The same notes in French (for French reports).
-    """
-
-    focus: dict[str, Any]
-    documents: pd.DataFrame
-    counts: pd.DataFrame
-    themes: pd.DataFrame
-    words: pd.DataFrame | None
-    words_message: str
-    similarity: pd.DataFrame
-    notes: list[str]
-    dictionary: Dictionary
-    lookup: Lookup
-    tokens: Tokens
-    corpus: Corpus
-    parameters: dict[str, Any] = field(default_factory=dict)
-    notes_fr: list[str] = field(default_factory=list)
-    unavailable: pd.DataFrame | None = None
-
-    def notes_in(self, lang: str) -> list[str]:
-        """The notes in French or English."""
-        return self.notes_fr if lang == "fr" else self.notes
-
-    @property
-    def focus_id(self) -> str:
-        """Id of the focus document."""
-        return str(self.focus["doc_id"])
-
-    def doc_rates(self, roots_only: bool = True) -> pd.DataFrame:
-        """Per-document theme rates joined with document metadata (for figures)."""
-        rates = self.counts
-        if roots_only:
-            rates = rates[rates["parent"] == ""]
-        meta = self.documents[["doc_id", "title", "date", "language", "genre", "role"]]
-        return rates.merge(meta, on="doc_id", how="left")
 
 
 def compare(
@@ -121,6 +57,15 @@ def compare(
     overlap: str = "longest",
 ) -> Comparison:
     """Compare a focus statement with reference statements.
+
+    The steps, in order: read the focus and the full-text references
+    (:func:`_full_text_corpus`), clean, tokenise and look them up
+    (:func:`_count_full_text`), select the features-only references
+    (:func:`_features_references`), put every document and count in one table
+    (:func:`_full_text_tables`, :func:`_add_features_references`), leave out the
+    themes some reference cannot answer (:func:`_usable_counts`), then compute
+    the theme table (:func:`_theme_table`), the word keyness
+    (:func:`_word_keyness`) and the similarity (:func:`_similarity_table`).
 
     Parameters
     ----------
@@ -151,6 +96,12 @@ def compare(
     -------
     Comparison
 
+    Raises
+    ------
+    SelectionError
+        No focus with that id, no reference document left after the selection, or
+        no theme the selected reference documents can answer.
+
     Examples
     --------
     >>> c = compare()
@@ -159,26 +110,142 @@ def compare(
     >>> {"theme", "g2", "p_holm", "log_ratio", "lrc", "percentile"} <= set(c.themes.columns)
     True
     """
-    import pandas as pd
+    filters = {
+        "language": reference_language, "parties": parties, "since": since, "until": until,
+        "genre": genre, "format": format, "ids": ids,
+    }  # fmt: skip
+    notes = _Notes()
+    full = _full_text_corpus(focus_id, corpus_manifest, reference_manifest, filters)
+    cleaned, toks, dic, look = _count_full_text(full, dictionary_path, overlap)
+    ref = _features_references(reference, filters, list(toks.docs["doc_id"]))
+    focus_meta = toks.docs[toks.docs["doc_id"] == focus_id].iloc[0]
+    docs, counts = _full_text_tables(toks, look, focus_id)
+    docs, counts, rcounts = _add_features_references(docs, counts, ref, dic, overlap, notes)
+    usable, unavailable = _usable_counts(counts, rcounts, focus_id)
+    reference_ids = _reference_ids(docs, focus_id)
+    themes = _theme_table(
+        usable, focus_id, reference_ids, dic, docs, focus_meta["language"],
+        min_count=min_count, conf_level=conf_level, notes=notes,
+    )  # fmt: skip
+    words, words_message = _word_keyness(
+        toks, ref, docs, focus_meta,
+        remove_stopwords=remove_stopwords, min_count=min_count, conf_level=conf_level, notes=notes,
+    )  # fmt: skip
+    similarity = _similarity_table(usable, docs, focus_id)
 
-    from analysis.clean import corpus_clean
-    from analysis.corpus import corpus, corpus_subset, filter_documents
+    params = {"focus_id": focus_id, "dictionary": str(dictionary_path), "min_count": min_count,
+              "conf_level": conf_level, "overlap": overlap, **filters}  # fmt: skip
+    logger.info("compared %s with %d reference documents", focus_id, len(reference_ids))
+    return Comparison(
+        focus=_focus_metadata(focus_meta),
+        documents=docs.reset_index(drop=True),
+        counts=usable.reset_index(drop=True),
+        themes=themes,
+        words=words,
+        words_message=words_message,
+        similarity=similarity,
+        notes=notes.en,
+        dictionary=dic,
+        lookup=look,
+        tokens=toks,
+        corpus=cleaned,
+        parameters=params,
+        notes_fr=notes.fr,
+        unavailable=unavailable,
+    )
+
+
+def check_selection(
+    focus_id: str = config.DEFAULT_FOCUS_ID,
+    *,
+    corpus_manifest: Path | str = config.RAW_MANIFEST,
+    dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
+    reference: Path | str | None = config.REFERENCE_DIR,
+    reference_manifest: Path | str | None = None,
+    reference_language: str | list[str] | None = None,
+    parties: str | list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    genre: str | list[str] | None = None,
+    format: str | list[str] | None = None,
+    ids: list[str] | None = None,
+    overlap: str = "longest",
+) -> None:
+    """Raise what :func:`compare` would raise about its selection, without counting the texts.
+
+    The same steps as :func:`compare` up to the counts, with the cleaning,
+    tokenising and lookup of the full texts left out (they cannot fail on a
+    selection): the focus must exist, a reference document must be left after
+    the filters, the dictionary must load, and a theme must be answerable by the
+    features-only references. Scheduled runs call it before any kernel starts
+    (a bad selection exits 2 without a run folder); the comparison itself is
+    computed once, in the run.
+
+    Raises
+    ------
+    SelectionError
+        As :func:`compare`.
+
+    Examples
+    --------
+    >>> check_selection()
+    >>> check_selection("no-such-id")
+    Traceback (most recent call last):
+    ...
+    analysis.compare.SelectionError: ...: no document with id 'no-such-id' (the focus)
+    """
     from analysis.dictionary import dictionary
-    from analysis.lookup import tokens_lookup
-    from analysis.reference import reference_set, reference_theme_counts
-    from analysis.textstat import textstat_keyness, textstat_similarity, textstat_theme_comparison
-    from analysis.tokens import key_counts, tokens
+    from analysis.reference import reference_theme_counts
 
     filters = {
         "language": reference_language, "parties": parties, "since": since, "until": until,
         "genre": genre, "format": format, "ids": ids,
     }  # fmt: skip
-    notes: list[str] = []
-    notes_fr: list[str] = []
+    full = _full_text_corpus(focus_id, corpus_manifest, reference_manifest, filters)
+    languages = tuple(sorted(set(full.docs["language"]) | set(config.LANGUAGES)))
+    dic = dictionary(dictionary_path, languages=languages)
+    ref = _features_references(reference, filters, list(full.docs["doc_id"]))
+    if ref is not None and len(ref):
+        rcounts = reference_theme_counts(ref, dic, overlap=overlap)
+        if rcounts["available"].groupby(rcounts["theme"]).all().sum() == 0:
+            why = "; ".join(sorted(set(rcounts["unavailable_patterns"]) - {""}))
+            raise SelectionError(f"no theme can be compared with the selected reference documents: {why}")
 
-    def note(en: str, fr: str) -> None:
-        notes.append(en)
-        notes_fr.append(fr)
+
+# ------------------------------------------------------------------------- the steps of compare()
+
+_NO_REFERENCE_LEFT = "no reference document left after the selection: loosen the filters"
+
+
+class _Notes:
+    """What the reader must know, in English (``en``) and French (``fr``), in the order found."""
+
+    def __init__(self) -> None:
+        self.en: list[str] = []
+        self.fr: list[str] = []
+
+    def add(self, en: str, fr: str) -> None:
+        """Add one note in both languages."""
+        self.en.append(en)
+        self.fr.append(fr)
+
+
+def _full_text_corpus(
+    focus_id: str,
+    corpus_manifest: Path | str,
+    reference_manifest: Path | str | None,
+    filters: dict[str, Any],
+) -> Corpus:
+    """The focus document and the selected full-text reference documents, as one corpus.
+
+    Raises
+    ------
+    SelectionError
+        When ``corpus_manifest`` has no document ``focus_id``.
+    """
+    import pandas as pd
+
+    from analysis.corpus import corpus, corpus_subset, filter_documents
 
     corp = corpus(corpus_manifest)
     if focus_id not in set(corp.docs["doc_id"]):
@@ -189,62 +256,149 @@ def compare(
         extra_docs = filter_documents(extra.docs, **filters)
         extra_docs = extra_docs[extra_docs["doc_id"] != focus_id]
         full.docs = pd.concat([full.docs, extra_docs], ignore_index=True)
+    return full
+
+
+def _count_full_text(
+    full: Corpus, dictionary_path: Path | str, overlap: str
+) -> tuple[Corpus, Tokens, Dictionary, Lookup]:
+    """Clean, tokenise and look up the full-text documents.
+
+    The dictionary is loaded for the languages of the documents and of the
+    project (:data:`analysis.config.LANGUAGES`).
+
+    Returns
+    -------
+    (cleaned corpus, tokens, dictionary, lookup)
+    """
+    from analysis.clean import corpus_clean
+    from analysis.dictionary import dictionary
+    from analysis.lookup import tokens_lookup
+    from analysis.tokens import tokens
+
     cleaned = corpus_clean(full)
     toks = tokens(cleaned)
     languages = tuple(sorted(set(toks.docs["language"]) | set(config.LANGUAGES)))
     dic = dictionary(dictionary_path, languages=languages)
     look = tokens_lookup(toks, dic, overlap=overlap)
+    return cleaned, toks, dic, look
+
+
+def _features_references(
+    reference: Path | str | None, filters: dict[str, Any], full_text_ids: list[str]
+) -> ReferenceSet | None:
+    """The selected features-only reference documents that have no full text here.
+
+    None when there is no reference set (``reference=None``).
+
+    Raises
+    ------
+    SelectionError
+        When the focus is the only document left (no full-text and no
+        features-only reference).
+    """
+    from analysis.reference import reference_set
+
     if reference is not None:
         ref = reference_set(reference).subset(**filters)
-        ref = ref.subset(ids=[d for d in ref.docs["doc_id"] if d not in set(toks.docs["doc_id"])])
+        ref = ref.subset(ids=[d for d in ref.docs["doc_id"] if d not in set(full_text_ids)])
     else:
         ref = None
-    if len(toks.docs) == 1 and (ref is None or len(ref) == 0):
-        raise SelectionError("no reference document left after the selection: loosen the filters")
+    if len(full_text_ids) == 1 and (ref is None or len(ref) == 0):
+        raise SelectionError(_NO_REFERENCE_LEFT)
+    return ref
 
-    focus_meta = toks.docs[toks.docs["doc_id"] == focus_id].iloc[0]
-    focus_language = focus_meta["language"]
+
+def _full_text_tables(toks: Tokens, look: Lookup, focus_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Documents (with ``role`` and ``source``) and theme counts (with ``tokens``) of the full texts."""
     docs = toks.docs[META_COLUMNS].copy()
     docs["role"] = ["focus" if d == focus_id else "reference" for d in docs["doc_id"]]
     docs["source"] = "full text"
     doc_tokens = toks.docs[["doc_id", "n_tokens"]].rename(columns={"n_tokens": "tokens"})
     counts = look.counts[["doc_id", "theme", "parent", "count"]].merge(doc_tokens, on="doc_id")
+    return docs, counts
 
-    if ref is not None:
-        rdocs = ref.docs[META_COLUMNS].copy()
-        rdocs["role"] = "reference"
-        rdocs["source"] = "features"
-        docs = pd.concat([docs, rdocs], ignore_index=True)
-        rcounts = reference_theme_counts(ref, dic, overlap=overlap)
-        missing = rcounts[~rcounts["available"]]
-        if not missing.empty:
-            for theme, group in missing.groupby("theme"):
-                pats = sorted(set("; ".join(group["unavailable_patterns"]).split("; ")))
-                n_docs = group["doc_id"].nunique()
-                note(
-                    f"theme {theme!r}: unavailable for {n_docs} features-only reference document(s): "
-                    f"the reference features do not count {', '.join(pats)}",
-                    f"thème {theme!r} : indisponible pour {n_docs} document(s) de référence (données "
-                    f"dérivées seulement) : elles ne comptent pas {', '.join(pats)}",
-                )
-        if not rcounts["exact"].all():
-            note(
-                "the dictionary differs from the one the reference features were built with: "
-                "reference theme counts are computed from token and phrase counts, without the "
-                "overlap and exclusion rules (which need token positions)",
-                "le dictionnaire diffère de celui des données de référence : leurs comptes sont "
-                "recalculés à partir des comptes de mots et d'expressions, sans les règles de "
-                "chevauchement et d'exclusion (qui demandent les positions des mots)",
+
+def _add_features_references(
+    docs: pd.DataFrame,
+    counts: pd.DataFrame,
+    ref: ReferenceSet | None,
+    dic: Dictionary,
+    overlap: str,
+    notes: _Notes,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Append the features-only references to the documents and counts.
+
+    Their theme counts come from :func:`analysis.reference.reference_theme_counts`
+    (NaN where the features cannot answer a theme); a note says which themes are
+    unavailable and whether the counts are recomputed without positions.
+
+    Returns
+    -------
+    (documents, counts, reference theme counts)
+        The reference theme counts are None without features-only references.
+    """
+    if ref is None:
+        return docs, counts, None
+    import pandas as pd
+
+    from analysis.reference import reference_theme_counts
+
+    rdocs = ref.docs[META_COLUMNS].copy()
+    rdocs["role"] = "reference"
+    rdocs["source"] = "features"
+    docs = pd.concat([docs, rdocs], ignore_index=True)
+    rcounts = reference_theme_counts(ref, dic, overlap=overlap)
+    missing = rcounts[~rcounts["available"]]
+    if not missing.empty:
+        for theme, group in missing.groupby("theme"):
+            pats = sorted(set("; ".join(group["unavailable_patterns"]).split("; ")))
+            n_docs = group["doc_id"].nunique()
+            notes.add(
+                f"theme {theme!r}: unavailable for {n_docs} features-only reference document(s): "
+                f"the reference features do not count {', '.join(pats)}",
+                f"thème {theme!r} : indisponible pour {n_docs} document(s) de référence (données "
+                f"dérivées seulement) : elles ne comptent pas {', '.join(pats)}",
             )
-        counts = pd.concat(
-            [counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True
+    if not rcounts["exact"].all():
+        notes.add(
+            "the dictionary differs from the one the reference features were built with: "
+            "reference theme counts are computed from token and phrase counts, without the "
+            "overlap and exclusion rules (which need token positions)",
+            "le dictionnaire diffère de celui des données de référence : leurs comptes sont "
+            "recalculés à partir des comptes de mots et d'expressions, sans les règles de "
+            "chevauchement et d'exclusion (qui demandent les positions des mots)",
         )
-    else:
-        ref = None
+    counts = pd.concat([counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True)
+    return docs, counts, rcounts
+
+
+def _usable_counts(
+    counts: pd.DataFrame, rcounts: pd.DataFrame | None, focus_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out the themes some document cannot answer; add ``per_1000`` to the rest.
+
+    Returns
+    -------
+    (usable counts, unavailable themes)
+        The unavailable table has ``theme, focus_count, n_documents, unavailable_patterns``.
+
+    Raises
+    ------
+    SelectionError
+        When no theme is left.
+    """
+    import pandas as pd
 
     counts["parent"] = counts["parent"].fillna("").astype(str)
     unavailable = counts[counts["count"].isna()]
     missing_themes = set(unavailable["theme"])
+
+    def patterns(theme: str) -> str:
+        if rcounts is None:  # only features-only documents leave counts unknown
+            return ""
+        return "; ".join(sorted(set(rcounts.loc[rcounts["theme"] == theme, "unavailable_patterns"]) - {""}))
+
     unavailable_table = pd.DataFrame(
         [
             {
@@ -253,9 +407,7 @@ def compare(
                     counts.loc[(counts["doc_id"] == focus_id) & (counts["theme"] == t), "count"].sum()
                 ),
                 "n_documents": int(unavailable.loc[unavailable["theme"] == t, "doc_id"].nunique()),
-                "unavailable_patterns": "; ".join(
-                    sorted(set(rcounts.loc[rcounts["theme"] == t, "unavailable_patterns"]) - {""})
-                ),
+                "unavailable_patterns": patterns(t),
             }
             for t in sorted(missing_themes)
         ],
@@ -267,9 +419,37 @@ def compare(
         raise SelectionError(f"no theme can be compared with the selected reference documents: {why}")
     usable["count"] = usable["count"].astype("int64")
     usable["per_1000"] = usable["count"] * 1000 / usable["tokens"]
+    return usable, unavailable_table
+
+
+def _reference_ids(docs: pd.DataFrame, focus_id: str) -> list[str]:
+    """Ids of the reference documents, in table order.
+
+    Raises
+    ------
+    SelectionError
+        When there is none.
+    """
     reference_ids = [d for d in docs["doc_id"] if d != focus_id]
     if not reference_ids:
-        raise SelectionError("no reference document left after the selection: loosen the filters")
+        raise SelectionError(_NO_REFERENCE_LEFT)
+    return reference_ids
+
+
+def _theme_table(
+    usable: pd.DataFrame,
+    focus_id: str,
+    reference_ids: list[str],
+    dic: Dictionary,
+    docs: pd.DataFrame,
+    focus_language: str,
+    *,
+    min_count: int,
+    conf_level: float,
+    notes: _Notes,
+) -> pd.DataFrame:
+    """The theme comparison with labels, ``is_root`` and ``cross_language`` (noted when true)."""
+    from analysis.textstat import textstat_theme_comparison
 
     labels = {t.id: t for t in dic.themes}
     themes = textstat_theme_comparison(
@@ -285,7 +465,7 @@ def compare(
     themes["cross_language"] = cross
     if cross:
         langs = ", ".join(sorted(ref_langs))
-        note(
+        notes.add(
             f"theme-level comparison across languages: the focus is in {focus_language}, reference "
             f"documents are in {langs} (the dictionary is bilingual; word-level keyness uses only "
             "documents in the focus language)",
@@ -293,67 +473,79 @@ def compare(
             f"références en {langs} (le dictionnaire est bilingue ; les mots caractéristiques ne sont "
             "calculés que contre les références de même langue)",
         )
+    return themes
 
-    # word level: only against reference documents in the focus language
+
+def _word_keyness(
+    toks: Tokens,
+    ref: ReferenceSet | None,
+    docs: pd.DataFrame,
+    focus_meta: pd.Series,
+    *,
+    remove_stopwords: bool,
+    min_count: int,
+    conf_level: float,
+    notes: _Notes,
+) -> tuple[pd.DataFrame | None, str]:
+    """Word-level keyness, against the reference documents in the focus language only.
+
+    Returns
+    -------
+    (words, message)
+        ``words`` is None, and ``message`` (also noted) says why, when no reference
+        document is in the focus language; otherwise ``message`` is empty.
+    """
+    import pandas as pd
+
+    from analysis.textstat import textstat_keyness
+    from analysis.tokens import key_counts
+
+    focus_id = focus_meta["doc_id"]
+    focus_language = focus_meta["language"]
     same_lang = docs[(docs["role"] == "reference") & (docs["language"] == focus_language)]
-    words = None
-    words_message = ""
     if same_lang.empty:
         words_message = (
             f"no reference document in the focus language ({focus_language}): word-level keyness "
             "is not computed across languages"
         )
-        note(
+        notes.add(
             words_message,
             f"aucune référence dans la langue du texte ({focus_language}) : les mots caractéristiques "
             "ne sont pas calculés d'une langue à l'autre",
         )
-    else:
-        kc = key_counts(toks)
-        parts = [kc[kc["doc_id"].isin(same_lang["doc_id"])]]
-        if ref is not None:
-            parts.append(ref.token_counts[ref.token_counts["doc_id"].isin(same_lang["doc_id"])])
-        ref_counts = pd.concat(parts).groupby("key")["count"].sum()
-        focus_counts = kc[kc["doc_id"] == focus_id].set_index("key")["count"]
-        focus_tokens = int(focus_meta["n_tokens"])
-        reference_tokens = int(same_lang["n_tokens"].sum())
-        if remove_stopwords:
-            from analysis.tokens import stopwords
+        return None, words_message
+    kc = key_counts(toks)
+    parts = [kc[kc["doc_id"].isin(same_lang["doc_id"])]]
+    if ref is not None:
+        parts.append(ref.token_counts[ref.token_counts["doc_id"].isin(same_lang["doc_id"])])
+    ref_counts = pd.concat(parts).groupby("key")["count"].sum()
+    focus_counts = kc[kc["doc_id"] == focus_id].set_index("key")["count"]
+    focus_tokens = int(focus_meta["n_tokens"])
+    reference_tokens = int(same_lang["n_tokens"].sum())
+    if remove_stopwords:
+        from analysis.tokens import stopwords
 
-            stop = stopwords(focus_language)
-            keep = lambda k: k not in stop and not k.endswith("'") and any(c.isalpha() for c in k)  # noqa: E731
-            focus_counts = focus_counts[[keep(k) for k in focus_counts.index]]
-            ref_counts = ref_counts[[keep(k) for k in ref_counts.index]]
-        words = textstat_keyness(
-            focus_counts, focus_tokens, ref_counts, reference_tokens,
-            item="term", min_count=min_count, conf_level=conf_level,
-        )  # fmt: skip
-        words.attrs["reference_documents"] = same_lang["doc_id"].tolist()
+        stop = stopwords(focus_language)
+        keep = lambda k: k not in stop and not k.endswith("'") and any(c.isalpha() for c in k)  # noqa: E731
+        focus_counts = focus_counts[[keep(k) for k in focus_counts.index]]
+        ref_counts = ref_counts[[keep(k) for k in ref_counts.index]]
+    words = textstat_keyness(
+        focus_counts, focus_tokens, ref_counts, reference_tokens,
+        item="term", min_count=min_count, conf_level=conf_level,
+    )  # fmt: skip
+    words.attrs["reference_documents"] = same_lang["doc_id"].tolist()
+    return words, ""
+
+
+def _similarity_table(usable: pd.DataFrame, docs: pd.DataFrame, focus_id: str) -> pd.DataFrame:
+    """Cosine similarity of root-theme rate profiles, with each document's title, date, language, genre."""
+    from analysis.textstat import textstat_similarity
 
     roots = usable[usable["parent"] == ""]
     similarity = textstat_similarity(roots[["doc_id", "theme", "per_1000"]], focus_id)
-    similarity = similarity.merge(
-        docs[["doc_id", "title", "date", "language", "genre"]], on="doc_id", how="left"
-    )
+    return similarity.merge(docs[["doc_id", "title", "date", "language", "genre"]], on="doc_id", how="left")
 
-    focus = {k: (v.item() if hasattr(v, "item") else v) for k, v in focus_meta.items() if k != "raw_text"}
-    params = {"focus_id": focus_id, "dictionary": str(dictionary_path), "min_count": min_count,
-              "conf_level": conf_level, "overlap": overlap, **filters}  # fmt: skip
-    logger.info("compared %s with %d reference documents", focus_id, len(reference_ids))
-    return Comparison(
-        focus=focus,
-        documents=docs.reset_index(drop=True),
-        counts=usable.reset_index(drop=True),
-        themes=themes,
-        words=words,
-        words_message=words_message,
-        similarity=similarity,
-        notes=notes,
-        dictionary=dic,
-        lookup=look,
-        tokens=toks,
-        corpus=cleaned,
-        parameters=params,
-        notes_fr=notes_fr,
-        unavailable=unavailable_table,
-    )
+
+def _focus_metadata(focus_meta: pd.Series) -> dict[str, Any]:
+    """The focus document's metadata as plain Python values (its raw text left out)."""
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in focus_meta.items() if k != "raw_text"}

@@ -29,6 +29,11 @@ instrument is ``accent_sensitive``).
 in one :class:`DictionaryError`, each naming the file and the key path
 (``defence_security.yaml: themes.cyber.fr[3]: ...``).
 
+Patterns are compiled by :mod:`analysis.patterns` and the YAML is read by
+:mod:`analysis.yamlsafe`; their public names (:func:`fold`, :class:`Glob`,
+:class:`Pattern`, :func:`compile_pattern`, :func:`yaml_anchor`,
+:class:`YamlAnchorError`) are re-exported here.
+
 Examples
 --------
 >>> d = dictionary({
@@ -57,7 +62,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from analysis import config
-from analysis.tokens import match_key, tokenize
+from analysis.patterns import Glob, Pattern, compile_pattern, fold
+from analysis.yamlsafe import YamlAnchorError, _load_yaml, yaml_anchor
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -81,9 +87,6 @@ _TOP_KEYS = {"name", "version", "description", "accent_sensitive", "themes"}
 _REQUIRED_TOP = ("name", "version", "description", "themes")
 _THEME_KEYS = {"label", "description", "exclude", "subthemes", *config.LANGUAGES}
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_ALLOWED = re.compile(r"^[\w\-\u2010\u2011'\u2019 *]+$")
-_STAR = "qqstarqq"  # stands for '*' while a pattern goes through the tokeniser
-_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 
 class DictionaryError(ValueError):
@@ -106,191 +109,6 @@ class DictionaryError(ValueError):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in dictionary"
         super().__init__(head + ":\n  " + "\n  ".join(self.problems))
-
-
-def fold(text: str, accent_sensitive: bool = False) -> str:
-    """Fold one token the way dictionary matching compares tokens.
-
-    :func:`analysis.tokens.match_key` (lower case, ``'`` for every apostrophe,
-    accents folded unless ``accent_sensitive``), plus non-breaking hyphens as ``-``.
-
-    Examples
-    --------
-    >>> fold("Sécurité")
-    'securite'
-    >>> fold("Indo\u2011Pacifique")
-    'indo-pacifique'
-    >>> fold("Sécurité", accent_sensitive=True)
-    'sécurité'
-    """
-    return match_key(text, accents=accent_sensitive).translate(_HYPHENS)
-
-
-class Glob:
-    """A glob part (``*`` = zero or more characters), matched in linear time.
-
-    A regex ``a.*a.*...b`` backtracks: ``a*a*a*a*a*a*a*a*a*a*a*b`` took 93 s against a
-    token of 5,000 ``a``. A ``*``-only glob needs no backtracking: the key must start
-    with the text before the first ``*`` and end with the text after the last one, and
-    the pieces in between are found left to right, each at its first place after the
-    previous one (the leftmost place leaves the most room for the rest), with
-    :meth:`str.find` inside the part of the key the head and tail leave.
-
-    Parameters
-    ----------
-    part : str
-        A folded pattern part containing ``*`` (consecutive ``*`` act as one).
-
-    Examples
-    --------
-    >>> g = Glob("c*ur*")
-    >>> g.fullmatch("coeurs"), g.fullmatch("cr"), g.fullmatch("cur"), g.fullmatch("curé")
-    (True, False, True, True)
-    >>> Glob("a*a*a*a*a*a*a*a*a*a*a*b").fullmatch("a" * 5000)
-    False
-    """
-
-    __slots__ = ("pattern", "_head", "_middle", "_tail", "_least")
-
-    def __init__(self, part: str):
-        if "*" not in part:
-            raise ValueError(f"{part!r} is no glob: it has no '*'")
-        pieces = part.split("*")
-        self.pattern = part
-        self._head, self._tail = pieces[0], pieces[-1]
-        self._middle = tuple(piece for piece in pieces[1:-1] if piece)
-        self._least = len(self._head) + len(self._tail) + sum(map(len, self._middle))
-
-    def __repr__(self) -> str:
-        return f"Glob({self.pattern!r})"
-
-    def fullmatch(self, key: str) -> bool:
-        """Whether the whole of ``key`` matches (the name of :meth:`re.Pattern.fullmatch`).
-
-        Parameters
-        ----------
-        key : str
-
-        Returns
-        -------
-        bool
-        """
-        if len(key) < self._least or not key.startswith(self._head) or not key.endswith(self._tail):
-            return False
-        pos, limit = len(self._head), len(key) - len(self._tail)
-        for piece in self._middle:
-            found = key.find(piece, pos, limit)
-            if found < 0:
-                return False
-            pos = found + len(piece)
-        return True
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """One compiled dictionary pattern.
-
-    Attributes
-    ----------
-    text : str
-        The pattern as written in the dictionary.
-    language : str
-        Language of the list it belongs to.
-    parts : tuple of str
-        Folded tokens (one for a word or glob, several for a phrase); ``*`` kept.
-    kind : {"word", "glob", "phrase"}
-        ``phrase`` for several parts (which may themselves contain ``*``).
-
-    Examples
-    --------
-    >>> p = compile_pattern("Manipulation de l’information", "fr")
-    >>> p.parts, p.kind
-    (('manipulation', 'de', "l'", 'information'), 'phrase')
-    >>> compile_pattern("ukrain*", "fr").matches_part(0, "ukrainiens")
-    True
-    """
-
-    text: str
-    language: str
-    parts: tuple[str, ...]
-    kind: str
-    regexes: tuple[Glob | None, ...] = field(repr=False, compare=False, default=())
-
-    def __len__(self) -> int:
-        return len(self.parts)
-
-    def is_glob_part(self, i: int) -> bool:
-        """Whether part ``i`` contains a ``*``."""
-        return "*" in self.parts[i]
-
-    def matches_part(self, i: int, key: str) -> bool:
-        """Whether a folded token ``key`` matches part ``i`` of the pattern."""
-        regex = self.regexes[i]
-        return regex.fullmatch(key) if regex is not None else key == self.parts[i]
-
-
-def _check_pattern_text(text: str) -> str | None:
-    """Return a problem message for a malformed pattern string, or None."""
-    stripped = text.strip()
-    if not stripped:
-        return "empty pattern"
-    if not _ALLOWED.match(stripped):
-        bad = sorted({c for c in stripped if not _ALLOWED.match(c)})
-        return (
-            f"pattern {text!r} has characters {''.join(bad)!r}: only letters, digits, "
-            "hyphen, apostrophe, space and '*' are allowed"
-        )
-    if "**" in stripped:
-        return f"malformed glob {text!r}: '**' (one '*' already matches any run of characters)"
-    for chunk in stripped.split():
-        if not re.search(r"[^\W_]", chunk):
-            return f"malformed glob {text!r}: {chunk!r} has no letter or digit"
-    return None
-
-
-def compile_pattern(text: str, language: str, accent_sensitive: bool = False) -> Pattern:
-    """Compile one pattern string.
-
-    Parameters
-    ----------
-    text : str
-        Word, glob (``*`` = zero or more characters within one token) or phrase.
-    language : str
-        Tokeniser rules to split a phrase with.
-    accent_sensitive : bool
-        Keep accents in the folded parts.
-
-    Returns
-    -------
-    Pattern
-
-    Raises
-    ------
-    ValueError
-        If the pattern is malformed (message without file or key path).
-
-    Examples
-    --------
-    >>> compile_pattern("Conseil de sécurité", "fr").parts
-    ('conseil', 'de', 'securite')
-    >>> compile_pattern("Indo-Pacifique", "fr").kind
-    'word'
-    """
-    problem = _check_pattern_text(text)
-    if problem:
-        raise ValueError(problem)
-    toks = tokenize(text.strip().replace("*", _STAR), language)
-    parts: list[str] = []
-    for surface, _start, _end, kind in toks:
-        part = fold(surface, accent_sensitive).replace(_STAR, "*")
-        if kind == "punct" or not re.search(r"[^\W_]", part):
-            raise ValueError(f"pattern {text!r}: the tokeniser makes {surface!r} a token of its own")
-        parts.append(part)
-    if not parts:
-        raise ValueError(f"empty pattern {text!r}")
-    kind = "phrase" if len(parts) > 1 else ("glob" if "*" in parts[0] else "word")
-    regexes = tuple(Glob(p) if "*" in p else None for p in parts)
-    return Pattern(text=text, language=language, parts=tuple(parts), kind=kind, regexes=regexes)
 
 
 @dataclass(frozen=True)
@@ -443,131 +261,6 @@ class Dictionary:
             "dictionary_sha256": self.hash,
             "accent_sensitive": self.accent_sensitive,
         }
-
-
-# --------------------------------------------------------------------------- YAML
-
-
-class _Strict:
-    """For a SafeLoader: record duplicate keys and non-string scalars with their key path."""
-
-    def __init__(self, stream: Any):
-        super().__init__(stream)
-        self.problems: list[str] = []
-        self.typed: dict[str, tuple[str, str]] = {}  # key path -> (yaml type, raw text)
-        self._paths: dict[int, str] = {}
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        self._walk(node, "")
-        return super().construct_document(node)
-
-    def _walk(self, node: yaml.Node, path: str) -> None:
-        self._paths[id(node)] = path
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                child = f"{path}.{key}" if path else key
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:str":
-                    self.typed[child + " (key)"] = (key_node.tag.rsplit(":", 1)[-1], key)
-                self._walk(value_node, child)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._walk(item, f"{path}[{i}]")
-        elif isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:str":
-            self.typed[path] = (node.tag.rsplit(":", 1)[-1], str(node.value))
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        path = self._paths.get(id(node), "")
-        seen: dict[Any, int] = {}
-        for key_node, _value in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                where = f"{path}.{key}" if path else str(key)
-                self.problems.append(
-                    f"{where}: duplicate key (lines {seen[key]} and {line}); "
-                    "YAML would silently keep the last one"
-                )
-            else:
-                seen[key] = line
-        return super().construct_mapping(node, deep=deep)
-
-
-class _StrictLoader(_Strict, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The strict loader, on libyaml's parser when PyYAML has it (about 8 times faster).
-
-    The same constructors and resolver as ``yaml.SafeLoader``, so the same data,
-    problems and line numbers: ``tests/test_dictionary.py`` loads every
-    dictionary and the problem cases with both parsers.
-    """
-
-
-class YamlAnchorError(yaml.YAMLError):
-    """A YAML anchor (``&name``) or alias (``*name``): refused, see :func:`yaml_anchor`."""
-
-
-def yaml_anchor(text: str, loader_class: type | None = None) -> str | None:
-    """Name the first YAML anchor or alias of ``text`` and its line, or return None.
-
-    Aliases repeat a node without copying it: nine lines of ``&a [*b, *b, ...]`` stand for a
-    billion strings ("billion laughs"), and ``&a [*a]`` for a list that contains itself.
-    Every walk over the loaded data (validation, hashing, parameter conversion) then runs
-    for hours or never ends. Dictionaries and parameter files need neither, so both refuse
-    them. Only the parser's events are read: linear in the text, nothing is expanded.
-
-    Parameters
-    ----------
-    text : str
-        The YAML text.
-    loader_class : type, optional
-        The loader whose parser reads the events (default: libyaml's safe loader when
-        PyYAML has it, else ``yaml.SafeLoader``).
-
-    Returns
-    -------
-    str or None
-        ``"line N: YAML anchor '&name' ..."`` (or alias ``'*name'``), None when there is none.
-
-    Raises
-    ------
-    yaml.YAMLError
-        When the text is not valid YAML.
-
-    Examples
-    --------
-    >>> yaml_anchor("a: &x [1]\\nb: *x\\n")
-    "line 1: YAML anchor '&x' refused (anchors and aliases can expand a few lines into billions of nodes)"
-    >>> yaml_anchor("a: [1]\\nb: R&D *x\\n") is None
-    True
-    """
-    loader = (loader_class or getattr(yaml, "CSafeLoader", yaml.SafeLoader))(text)
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            anchor = getattr(event, "anchor", None)
-            if anchor is not None:
-                what = "alias '*" if isinstance(event, yaml.AliasEvent) else "anchor '&"
-                return (
-                    f"line {event.start_mark.line + 1}: YAML {what}{anchor}' refused "
-                    "(anchors and aliases can expand a few lines into billions of nodes)"
-                )
-    finally:
-        loader.dispose()
-    return None
-
-
-def _load_yaml(
-    text: str, loader_class: type = _StrictLoader
-) -> tuple[Any, list[str], dict[str, tuple[str, str]]]:
-    refused = yaml_anchor(text, loader_class)
-    if refused:
-        raise YamlAnchorError(refused)
-    loader = loader_class(text)
-    try:
-        data = loader.get_single_data()
-    finally:
-        loader.dispose()
-    return data, loader.problems, loader.typed
 
 
 # --------------------------------------------------------------------------- validation
