@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.brief import Brief, comparison_from_parameters, short_licence
-from analysis.summary import findings, fmt_number
+from analysis.i18n import fmt_number
+from analysis.report.brief import Brief, comparison_from_parameters, short_licence
+from analysis.report.findings import findings
 
 FIGURE_SECTIONS = {
     "theme_profile": ["theme_profile"],

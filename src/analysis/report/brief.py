@@ -1,9 +1,11 @@
 """The stakeholder brief, section by section (what ``notebooks/04_report.ipynb`` shows).
 
 :class:`Brief` computes the comparison once; each method returns a display
-block (:mod:`analysis.report`) and, as a side effect, writes the figures and
-tables it shows into the run folder (``figures/`` and ``tables/``), so every
-number of the PDF can be checked against a CSV file of the run.
+block (:mod:`analysis.report.blocks`, :mod:`analysis.report.tables`) and, as a
+side effect, writes the figures and tables it shows into the run folder
+(``figures/`` and ``tables/``), so every number of the PDF can be checked against
+a CSV file of the run. Its words come from :mod:`analysis.i18n` (``BRIEF``,
+``COLUMNS``, ``GENRES``).
 """
 
 from __future__ import annotations
@@ -13,126 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis import config
+from analysis import config, i18n
+from analysis.report.blocks import Block, bullet_list, concat, figure, note, paragraphs, section
+from analysis.report.blocks import title_page as title_page_block
+from analysis.report.findings import findings
+from analysis.report.methodology import methodology_block
+from analysis.report.tables import kwic_block, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.compare import Comparison
-    from analysis.report import Block
 
 logger = logging.getLogger(__name__)
-
-TEXT = {
-    "fr": {
-        "title": "Analyse thématique d'une déclaration diplomatique",
-        "kicker": "Note de recherche",
-        "focus": "Texte analysé",
-        "date": "Date",
-        "parties": "Parties",
-        "genre": "Genre",
-        "language": "Langue",
-        "run": "Exécution",
-        "run_date": "Date de l'analyse",
-        "corpus": "Corpus de comparaison",
-        "dictionary": "Dictionnaire",
-        "tokens": "Mots (hors ponctuation)",
-        "summary": "Synthèse",
-        "profile": "Profil thématique",
-        "profile_cap": "Taux pour 1 000 mots du texte analysé (point) et des déclarations de référence "
-        "(médiane et écart interquartile), par thème.",
-        "keyness": "Thèmes sur- et sous-représentés",
-        "keyness_cap": "Log Ratio (log2 du rapport des taux) du texte contre l'ensemble des références, "
-        "avec son intervalle de confiance à 95 % ; marqueurs pleins : significatif après correction de Holm.",
-        "theme_table": "Tableau des thèmes",
-        "theme_table_cap": "Comptes, taux pour 1 000 mots, G2, p exact corrigé (Holm), Log Ratio et sa borne "
-        "prudente (LRC), centile du texte parmi les références.",
-        "heatmap": "Le texte parmi les déclarations de référence",
-        "heatmap_cap": "Taux pour 1 000 mots par document et par thème ; documents classés par similarité "
-        "avec le texte analysé (encadré) ; échelle plafonnée au 99e centile des cases (flèche).",
-        "dispersion": "Où les thèmes apparaissent dans le texte",
-        "dispersion_cap": "Position de chaque occurrence le long du texte (0 = début, 1 = fin).",
-        "kwic": "Extraits en contexte",
-        "kwic_cap": "Occurrences des principaux thèmes dans le texte nettoyé ({n} mots de contexte).",
-        "similarity": "Déclarations les plus proches",
-        "similarity_cap": "Similarité cosinus des profils thématiques (taux par thème) avec le texte analysé.",
-        "words": "Mots caractéristiques",
-        "words_cap": "Mots sur-représentés dans le texte par rapport aux références de même langue "
-        "(mots vides exclus).",
-        "timeline": "Évolution des thèmes dans les références",
-        "timeline_cap": "Taux pour 1 000 mots des principaux thèmes dans les déclarations de référence, "
-        "par date ; le texte analysé est marqué.",
-        "method": "Méthode",
-        "references": "Déclarations de référence",
-        "references_cap": "Documents de comparaison (textes réels ; seules des données dérivées sont "
-        "distribuées avec le logiciel).",
-        "appendix": "Annexe : le dictionnaire",
-        "appendix_cap": "Motifs du dictionnaire par thème et par langue.",
-        "repro": "Reproductibilité",
-        "notes": "Points d'attention",
-        "no_words": "Aucune déclaration de référence dans la langue du texte analysé : les mots "
-        "caractéristiques ne sont pas calculés d'une langue à l'autre.",
-    },
-    "en": {
-        "title": "Theme analysis of a diplomatic statement",
-        "kicker": "Research brief",
-        "focus": "Text analysed",
-        "date": "Date",
-        "parties": "Parties",
-        "genre": "Genre",
-        "language": "Language",
-        "run": "Run",
-        "run_date": "Analysis date",
-        "corpus": "Comparison corpus",
-        "dictionary": "Dictionary",
-        "tokens": "Words (punctuation excluded)",
-        "summary": "Summary",
-        "profile": "Theme profile",
-        "profile_cap": "Rate per 1,000 words of the text analysed (dot) and of the reference statements "
-        "(median and interquartile range), by theme.",
-        "keyness": "Over- and under-represented themes",
-        "keyness_cap": "Log Ratio (log2 of the rate ratio) of the text against the pooled references, with "
-        "its 95% confidence interval; filled markers: significant after Holm correction.",
-        "theme_table": "Theme table",
-        "theme_table_cap": "Counts, rates per 1,000 words, G2, exact p (Holm-corrected), Log Ratio and its "
-        "conservative end (LRC), percentile of the text among the references.",
-        "heatmap": "The text among the reference statements",
-        "heatmap_cap": "Rates per 1,000 words by document and theme; documents ordered by similarity to the "
-        "text analysed (framed); colour scale capped at the 99th percentile of the cells (arrow).",
-        "dispersion": "Where the themes occur in the text",
-        "dispersion_cap": "Position of each occurrence along the text (0 = start, 1 = end).",
-        "kwic": "Excerpts in context",
-        "kwic_cap": "Occurrences of the main themes in the cleaned text ({n} words of context).",
-        "similarity": "Closest statements",
-        "similarity_cap": "Cosine similarity of theme profiles (rates per theme) with the text analysed.",
-        "words": "Characteristic words",
-        "words_cap": "Words over-represented in the text against references in the same language "
-        "(stopwords excluded).",
-        "timeline": "Themes over time in the references",
-        "timeline_cap": "Rates per 1,000 words of the main themes in the reference statements, by date; the "
-        "text analysed is marked.",
-        "method": "Method",
-        "references": "Reference statements",
-        "references_cap": "Comparison documents (real texts; only derived data ship with the software).",
-        "appendix": "Appendix: the dictionary",
-        "appendix_cap": "Dictionary patterns by theme and language.",
-        "repro": "Reproducibility",
-        "notes": "Points to keep in mind",
-        "no_words": "No reference statement in the language of the text analysed: characteristic words "
-        "are not computed across languages.",
-    },
-}
-
-GENRE_LABELS = {
-    "fr": {
-        "press_article": "article de presse", "joint_statement": "déclaration conjointe",
-        "communique": "communiqué", "declaration": "déclaration", "speech": "discours",
-        "press_conference": "conférence de presse", "statement": "déclaration",
-    },
-    "en": {
-        "press_article": "press article", "joint_statement": "joint statement", "communique": "communiqué",
-        "declaration": "declaration", "speech": "speech", "press_conference": "press conference",
-        "statement": "statement",
-    },
-}  # fmt: skip
 
 
 def short_licence(text: str) -> str:
@@ -183,7 +76,7 @@ def or_default(value: Any, default: Any) -> Any:
     return default if value in ("", [], None) else value
 
 
-def comparison_from_parameters(
+def compare_arguments(
     *,
     focus_id: str,
     corpus_manifest: str = "",
@@ -193,8 +86,28 @@ def comparison_from_parameters(
     since: str = "",
     until: str = "",
     min_count: int = 3,
-) -> Comparison:
-    """Run :func:`analysis.compare.compare` from notebook parameters (empty = default).
+) -> dict[str, Any]:
+    """The arguments of :func:`analysis.compare.compare` from notebook parameters (empty = default).
+
+    Examples
+    --------
+    >>> compare_arguments(focus_id="x", since="2020-01-01")["since"]
+    '2020-01-01'
+    """
+    return {
+        "focus_id": focus_id,
+        "corpus_manifest": or_default(corpus_manifest, config.RAW_MANIFEST),
+        "dictionary_path": or_default(dictionary_path, config.DEFAULT_DICTIONARY),
+        "reference_language": or_default(reference_language, None),
+        "parties": or_default(reference_parties, None),
+        "since": or_default(since, None),
+        "until": or_default(until, None),
+        "min_count": min_count,
+    }
+
+
+def comparison_from_parameters(**params: Any) -> Comparison:
+    """Run :func:`analysis.compare.compare` from notebook parameters (see :func:`compare_arguments`).
 
     Examples
     --------
@@ -203,16 +116,7 @@ def comparison_from_parameters(
     """
     from analysis.compare import compare
 
-    return compare(
-        focus_id,
-        corpus_manifest=or_default(corpus_manifest, config.RAW_MANIFEST),
-        dictionary_path=or_default(dictionary_path, config.DEFAULT_DICTIONARY),
-        reference_language=or_default(reference_language, None),
-        parties=or_default(reference_parties, None),
-        since=or_default(since, None),
-        until=or_default(until, None),
-        min_count=min_count,
-    )
+    return compare(**compare_arguments(**params))
 
 
 @dataclass
@@ -247,7 +151,7 @@ class Brief:
     @property
     def t(self) -> dict[str, str]:
         """UI strings in the brief's language."""
-        return TEXT[self.lang]
+        return i18n.BRIEF[self.lang]
 
     @property
     def labels(self) -> dict[str, str]:
@@ -255,7 +159,6 @@ class Brief:
         return self.comp.dictionary.labels(self.lang)
 
     def _figure(self, fig: Any, name: str, caption: str) -> Block:
-        from analysis.report import figure
         from analysis.style import save_figure
 
         save_figure(fig, self.folder / "figures", name)
@@ -300,42 +203,33 @@ class Brief:
         """Title page: the focus statement, its date and parties, run date, corpus summary."""
         import datetime as dt
 
-        from analysis.report import title_page
-        from analysis.summary import fmt_number
-
         f, t = self.comp.focus, self.t
         refs = self.comp.documents[self.comp.documents["role"] == "reference"]
         by_lang = refs.groupby("language").size().to_dict()
-        corpus_line = f"{len(refs)} " + (
-            "déclarations de référence" if self.lang == "fr" else "reference statements"
-        )
-        corpus_line += " (" + ", ".join(f"{k} : {v}" if self.lang == "fr" else f"{k}: {v}"
-                                         for k, v in sorted(by_lang.items())) + ")"  # fmt: skip
+        by_language = ", ".join(t["count_item"].format(key=k, value=v) for k, v in sorted(by_lang.items()))
+        corpus_line = t["corpus_line"].format(n=len(refs), by_language=by_language)
         dic = self.comp.dictionary
         facts = {
             t["focus"]: f["title"],
             t["date"]: f["date"],
             t["parties"]: f["parties"],
-            t["genre"]: GENRE_LABELS[self.lang].get(f["genre"], f["genre"]),
+            t["genre"]: i18n.GENRES[self.lang].get(f["genre"], f["genre"]),
             t["language"]: f["language"],
-            t["tokens"]: fmt_number(int(f["n_tokens"]), self.lang, 0),
+            t["tokens"]: i18n.fmt_number(int(f["n_tokens"]), self.lang, 0),
             t["corpus"]: corpus_line,
             t["dictionary"]: f"{dic.name} {dic.version}",
             t["run_date"]: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             t["run"]: self.run_id,
         }
-        return title_page(title or t["title"], f["title"], facts, self.lang, kicker=t["kicker"])
+        return title_page_block(title or t["title"], f["title"], facts, self.lang, kicker=t["kicker"])
 
     def executive_summary(self) -> Block:
         """3–6 findings computed from the results, then the notes the reader must keep in mind."""
-        from analysis.report import bullet_list, concat, section
-        from analysis.summary import findings
 
         return concat(section(self.t["summary"]), bullet_list(findings(self.comp, self.lang)))
 
     def theme_profile(self) -> Block:
         """Figure: focus rate per theme beside the reference median and IQR."""
-        from analysis.report import concat, section
         from analysis.textplot import textplot_theme_profile
 
         themes = self.comp.themes[self.comp.themes["is_root"]]
@@ -344,7 +238,6 @@ class Brief:
 
     def keyness_themes(self) -> Block:
         """Figure and table: theme keyness with Log Ratio, CI, G2 and Holm-corrected p."""
-        from analysis.report import concat, section, table
         from analysis.textplot import textplot_keyness
 
         themes = self.comp.themes[self.comp.themes["is_root"]]
@@ -352,12 +245,7 @@ class Brief:
         label = f"label_{self.lang}"
         view = themes[[label, "focus_count", "focus_per_1000", "reference_per_1000", "g2", "p_holm",
                        "log_ratio", "lrc", "percentile"]].copy()  # fmt: skip
-        headers = {
-            "fr": ["Thème", "n (texte)", "Texte /1000", "Réf. /1000", "G2", "p (Holm)", "Log Ratio", "LRC",
-                   "Centile"],
-            "en": ["Theme", "n (text)", "Text /1000", "Ref. /1000", "G2", "p (Holm)", "Log Ratio", "LRC",
-                   "Percentile"],
-        }[self.lang]  # fmt: skip
+        headers = i18n.COLUMNS[self.lang]["themes"]
         view.columns = headers
         fmt = {headers[1]: "d", headers[2]: ".2f", headers[3]: ".2f", headers[4]: ".2f", headers[5]: ".3f",
                headers[6]: ".2f", headers[7]: ".2f", headers[8]: ".0f"}  # fmt: skip
@@ -369,7 +257,6 @@ class Brief:
 
     def heatmap(self) -> Block:
         """Figure: documents x themes rates, focus highlighted, ordered by similarity."""
-        from analysis.report import concat, section
         from analysis.textplot import textplot_heatmap
 
         rates = self.comp.doc_rates()
@@ -379,7 +266,6 @@ class Brief:
 
     def dispersion(self) -> Block:
         """Figure: where each main theme's hits fall along the focus text."""
-        from analysis.report import concat, section
         from analysis.textplot import textplot_dispersion
 
         hits = self.comp.lookup.hits
@@ -400,38 +286,35 @@ class Brief:
         """A few keyword-in-context excerpts from the focus text for the main themes."""
         import pandas as pd
 
-        from analysis.lookup import kwic
-        from analysis.report import concat, kwic_block, section
+        from analysis.kwic import kwic
 
         rows = []
         for theme in self._top():
             k = kwic(self.comp.tokens, theme, dictionary=self.comp.dictionary, window=self.kwic_window)
             k = k[k["doc_id"] == self.comp.focus_id].head(per_theme)
             rows.append(k.assign(doc_id=self.labels.get(theme, theme)))
-        table = (
+        excerpts = (
             pd.concat(rows, ignore_index=True)
             if rows
             else pd.DataFrame(columns=["doc_id", "pre", "keyword", "post"])
         )
         from analysis.store import write_csv
 
-        write_csv(table, self.folder / "tables" / "kwic.csv")
+        write_csv(excerpts, self.folder / "tables" / "kwic.csv")
         return concat(
             section(self.t["kwic"]),
-            kwic_block(table, caption=self.t["kwic_cap"].format(n=self.kwic_window), lang=self.lang),
+            kwic_block(excerpts, caption=self.t["kwic_cap"].format(n=self.kwic_window), lang=self.lang),
         )
 
     def similarity(self, top: int = 12) -> Block:
         """Figure and table: the reference statements most similar to the focus."""
-        from analysis.report import concat, section, table
         from analysis.textplot import textplot_similarity
 
         sim = self.comp.similarity
         titles = dict(zip(sim["doc_id"], sim["title"], strict=True))
         fig = textplot_similarity(sim, titles=titles, lang=self.lang, top=top)
         view = sim.head(top)[["rank", "title", "date", "language", "cosine"]].copy()
-        view.columns = (["Rang", "Titre", "Date", "Langue", "Cosinus"] if self.lang == "fr"
-                        else ["Rank", "Title", "Date", "Language", "Cosine"])  # fmt: skip
+        view.columns = i18n.COLUMNS[self.lang]["similarity"]
         return concat(
             section(self.t["similarity"]),
             self._figure(fig, "similarity", self.t["similarity_cap"]),
@@ -440,7 +323,6 @@ class Brief:
 
     def keyness_words(self, top: int = 20) -> Block:
         """Figure: word-level keyness against references in the focus language (or why not)."""
-        from analysis.report import concat, note, section
         from analysis.textplot import textplot_keyness
 
         if self.comp.words is None:
@@ -449,14 +331,11 @@ class Brief:
         words = self.comp.words[self.comp.words["focus_count"] > 0]
         fig = textplot_keyness(words, item="term", lang=self.lang, top=top)
         n_docs = len(self.comp.words.attrs.get("reference_documents", []))
-        cap = self.t["words_cap"] + (
-            f" ({n_docs} références)" if self.lang == "fr" else f" ({n_docs} references)"
-        )
+        cap = self.t["words_cap"] + " (" + self.t["n_references"].format(n=n_docs) + ")"
         return concat(section(self.t["words"]), self._figure(fig, "keyness_words", cap))
 
     def timeline(self) -> Block:
         """Figure: the main themes' rates over time across the references, the focus marked."""
-        from analysis.report import concat, section
         from analysis.textplot import textplot_theme_timeline
 
         rates = self.comp.doc_rates()
@@ -468,22 +347,16 @@ class Brief:
 
     def methodology(self) -> Block:
         """Method: cleaning, tokens, dictionary, matching rules, statistics, limits."""
-        from analysis.methodology import methodology_block
-
         return methodology_block(self.comp, self.lang)
 
     def reference_table(self) -> Block:
         """Table of the reference statements (id, date, parties, language, genre, source, licence)."""
-        from analysis.report import concat, section, table
 
         refs = self.comp.documents[self.comp.documents["role"] == "reference"].sort_values(["date", "doc_id"])
         view = refs[["doc_id", "date", "parties", "language", "genre", "source_url", "license"]].copy()
-        view["genre"] = view["genre"].map(lambda g: GENRE_LABELS[self.lang].get(g, g))
+        view["genre"] = view["genre"].map(lambda g: i18n.GENRES[self.lang].get(g, g))
         view["license"] = view["license"].map(short_licence)
-        view.columns = (
-            ["Id", "Date", "Parties", "Langue", "Genre", "Source", "Licence"] if self.lang == "fr"
-            else ["Id", "Date", "Parties", "Language", "Genre", "Source", "Licence"]
-        )  # fmt: skip
+        view.columns = i18n.COLUMNS[self.lang]["references"]
         return concat(
             section(self.t["references"]),
             table(view, caption=self.t["references_cap"], lang=self.lang, max_rows=200, max_cell_chars=160),
@@ -491,7 +364,6 @@ class Brief:
 
     def dictionary_appendix(self) -> Block:
         """Appendix: the full dictionary, patterns by theme and language."""
-        from analysis.report import concat, paragraphs, section, table
 
         dic = self.comp.dictionary
         frame = dic.to_frame()
@@ -506,12 +378,9 @@ class Brief:
             .reset_index()
         )
         grouped.insert(1, "label", grouped["theme"].map(labels))
-        grouped.columns = (["Id", "Thème", "Motifs (fr)", "Motifs (en)"] if self.lang == "fr"
-                           else ["Id", "Theme", "Patterns (fr)", "Patterns (en)"])  # fmt: skip
-        intro = (
-            f"{dic.name} {dic.version} — {dic.description} (sha256 {dic.hash[:16]}…). « ¬ » marque une exclusion."
-            if self.lang == "fr"
-            else f"{dic.name} {dic.version} — {dic.description} (sha256 {dic.hash[:16]}…). “¬” marks an exclusion."
+        grouped.columns = i18n.COLUMNS[self.lang]["appendix"]
+        intro = self.t["appendix_intro"].format(
+            name=dic.name, version=dic.version, description=dic.description, hash=dic.hash[:16]
         )
         return concat(
             section(self.t["appendix"]),
@@ -525,8 +394,6 @@ class Brief:
         import platform
 
         import pandas as pd
-
-        from analysis.report import concat, section, table
 
         rows = [("run", self.run_id)]
         for k, v in (parameters or {}).items():
