@@ -20,7 +20,7 @@ import pytest
 
 from analysis import config
 from analysis.cli import main
-from analysis.run import ParameterError, RunFailed, parse_cli_params, run
+from analysis.runs import ParameterError, RunFailed, parse_cli_params, run
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -144,7 +144,7 @@ def test_allow_outside_lets_the_user_read_a_named_folder(tmp_path, secret, capsy
 
 
 def test_a_source_folder_does_not_follow_symlinks_out(tmp_path, secret):
-    from analysis.stream import SourceError, iter_documents
+    from analysis.scale import SourceError, iter_documents
 
     folder = tmp_path / "source"
     folder.mkdir()
@@ -282,7 +282,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 SIGNAL_DURING_SWITCH = """
 import os, signal, sys
 from pathlib import Path
-from analysis import run as run_module
+from analysis.runs import publish, run
 
 root, notebook, signame = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 real_symlink = os.symlink
@@ -291,9 +291,9 @@ def symlink_then_signal(src, dst, *a, **k):  # the signal arrives in the middle 
     os.kill(os.getpid(), getattr(signal, signame))
     return real_symlink(src, dst, *a, **k)
 
-run_module.os.symlink = symlink_then_signal
-run_module.run(notebooks=[notebook], runs_dir=root / "runs", latest=root / "latest",
-               lock_file=root / ".run.lock", progress=False)
+publish.os.symlink = symlink_then_signal  # where _switch_latest looks it up
+run(notebooks=[notebook], runs_dir=root / "runs", latest=root / "latest",
+    lock_file=root / ".run.lock", progress=False)
 """
 
 
@@ -321,7 +321,7 @@ def test_a_signal_during_the_switch_of_latest_leaves_a_published_run(tmp_path, s
 def test_a_full_disk_while_publishing_fails_the_run_and_keeps_latest(tmp_path, monkeypatch):
     import errno
 
-    from analysis import run as run_module
+    from analysis.runs import publish
 
     area = area_of(tmp_path)
     good = run(notebooks=[FIXTURES / "ok.ipynb"], progress=False, **area)
@@ -329,7 +329,7 @@ def test_a_full_disk_while_publishing_fails_the_run_and_keeps_latest(tmp_path, m
     def full(src, dst, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(dst))
 
-    monkeypatch.setattr(run_module.os, "symlink", full)
+    monkeypatch.setattr(publish.os, "symlink", full)
     with pytest.raises(RunFailed, match=r"publishing the run failed: .*\.latest\.tmp-\d+: No space left"):
         run(notebooks=[FIXTURES / "ok.ipynb"], progress=False, **area)
     assert area["latest"].resolve() == good.run_dir.resolve()  # still the last good run

@@ -16,8 +16,9 @@ import pytest
 from pypdf import PdfReader
 
 from analysis import config
-from analysis.pipeline import count_documents, load_processed, run_report, write_processed
-from analysis.summary import fmt_number
+from analysis.i18n import fmt_number
+from analysis.pipeline import count_documents, load_processed, write_processed
+from analysis.runs import run_report
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +46,7 @@ FORBIDDEN = [
     "Traceback",
     "from analysis import",
     "Brief.from_parameters",
+    "load_comparison",
     "b.title_page",
     "<Figure size",
     "An Exception was encountered",
@@ -143,7 +145,7 @@ def test_pdf_numbers_equal_the_run_tables(default_run):
 
 
 def test_failed_run_keeps_latest(default_run, tmp_path):
-    from analysis.run import ParameterError
+    from analysis.runs import ParameterError
 
     root, pdf = default_run
     with pytest.raises(ParameterError):

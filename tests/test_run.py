@@ -1,4 +1,4 @@
-"""Tests for :mod:`analysis.run`: unattended runs that never publish a broken report.
+"""Tests for :mod:`analysis.runs`: unattended runs that never publish a broken report.
 
 Every test writes under ``tmp_path`` (runs folder, ``latest`` link, lock file), never
 into the project's ``reports/``. Tests that start kernels are marked ``slow``.
@@ -23,15 +23,16 @@ import nbformat
 import pytest
 
 from analysis import config
-from analysis import run as run_module
-from analysis.run import (
+from analysis.runs import (
     ParameterError,
     RunFailed,
     RunLocked,
     RunTerminated,
     declared_parameters,
     parse_cli_params,
+    publish,
     run,
+    signals,
     validate_parameters,
 )
 
@@ -160,9 +161,9 @@ def test_kernel_runs_with_this_interpreter(good_run):
     prefix, backend, mplconfigdir = printed.splitlines()
     assert prefix == sys.prefix
     assert ".venv" in prefix or sys.prefix != sys.base_prefix
-    assert backend == run_module.INLINE_BACKEND  # not the Agg that conftest exports
+    assert backend == signals.INLINE_BACKEND  # not the Agg that conftest exports
     assert mplconfigdir == str(config.matplotlib_cache_dir())
-    assert os.environ.get("MPLBACKEND") != run_module.INLINE_BACKEND  # restored after the run
+    assert os.environ.get("MPLBACKEND") != signals.INLINE_BACKEND  # restored after the run
 
 
 @pytest.mark.slow
@@ -292,7 +293,7 @@ def test_other_bad_arguments(tmp_path):
 def test_parameter_files_are_hashed(tmp_path):
     dictionary = tmp_path / "dict.yaml"
     dictionary.write_text("security: [défense*]\n", encoding="utf-8")
-    hashes = run_module._parameter_files(
+    hashes = publish._parameter_files(
         {"dictionary": str(dictionary), "others": [str(dictionary), "fr"], "lang": "fr", "n": 3}
     )
     assert hashes == {str(dictionary.resolve()): hashlib.sha256(dictionary.read_bytes()).hexdigest()}
@@ -364,7 +365,7 @@ SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from analysis.run import RunFailed, RunTerminated, run
+    from analysis.runs import RunFailed, RunTerminated, run
 
     root = Path(sys.argv[1])
     try:
@@ -483,8 +484,27 @@ def test_retention_keeps_the_newest_runs(tmp_path):
 def test_retention_never_deletes_latest_target(tmp_path):
     area = area_of(tmp_path)
     runs = [fake_run(area["runs_dir"], f"2020010{i}T000000Z-old") for i in range(1, 5)]
-    run_module._switch_latest(area["latest"], runs[0])
+    publish._switch_latest(area["latest"], runs[0])
     assert os.readlink(area["latest"]) == f"runs/{runs[0].name}"
-    removed = run_module._apply_retention(area["runs_dir"], 1, area["latest"], runs[-1])
+    removed = publish._apply_retention(area["runs_dir"], 1, area["latest"], runs[-1])
     assert removed == runs[1:3]
     assert sorted(area["runs_dir"].iterdir()) == [runs[0], runs[-1]]
+
+
+def test_a_spent_budget_raises_at_once_not_from_a_later_alarm():
+    """Found by a flaky run: a budget already spent armed a 1 ms alarm that went off while the
+    failure was being written, and the run said "while rendering the report"."""
+    import time
+
+    from analysis.runs.errors import _BudgetExceeded
+    from analysis.runs.signals import time_budget
+
+    for spent in (0.0, -5.0):
+        ran = []
+        with pytest.raises(_BudgetExceeded), time_budget(spent):
+            ran.append(1)
+        assert ran == []
+    with time_budget(30):  # a budget left: the body runs and no alarm is left armed
+        ran.append(2)
+    time.sleep(0.01)
+    assert ran == [2]
