@@ -86,3 +86,54 @@ def test_no_relative_data_paths_in_tests_or_notebooks():
     files = [p for p in ROOT.joinpath("tests").glob("*.py") if p.name != here]
     for path in [*files, *config.NOTEBOOKS_DIR.glob("*.ipynb")]:
         assert "../data" not in path.read_text(encoding="utf-8"), path
+
+
+def _imports_of(path, module: str, known: set[str]) -> set[str]:
+    """The analysis modules a module imports, at module level or inside functions."""
+    import ast
+
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        out |= {n for n in names if n in known and n != module}
+    return out
+
+
+def test_no_import_circle_and_no_module_over_600_lines():
+    """Every analysis module, its imports (function-level ones too), by depth-first search.
+
+    A package's ``__init__`` importing its own submodules is not a circle (that is how a
+    package exposes its API); any other cycle is.
+    """
+    package = config.PACKAGE_DIR
+    modules = {}
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package.parent).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        modules[name] = path
+    lines = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules.items()}
+    too_long = {m: n for m, n in lines.items() if n > 600}
+    assert not too_long, f"modules over 600 lines: {too_long}"
+    graph = {m: _imports_of(p, m, set(modules)) for m, p in modules.items()}
+    for m, deps in graph.items():  # a package importing its own submodules
+        if modules[m].name == "__init__.py":
+            graph[m] = {d for d in deps if not d.startswith(m + ".")}
+    state: dict[str, int] = {}
+
+    def visit(m: str, trail: list[str]) -> None:
+        state[m] = 1
+        for d in sorted(graph[m]):
+            if state.get(d) == 1:
+                raise AssertionError("import circle: " + " -> ".join([*trail[trail.index(d):], d]))
+            if d not in state:
+                visit(d, [*trail, d])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])

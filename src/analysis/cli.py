@@ -114,7 +114,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
 def cmd_count(args: argparse.Namespace) -> int:
     if args.source:
-        from analysis.stream import check_scheduler_address, count_corpus
+        from analysis.scale import check_scheduler_address, count_corpus
 
         if args.scheduler is not None:  # before any connection is tried
             try:
@@ -142,7 +142,7 @@ def cmd_count(args: argparse.Namespace) -> int:
 def cmd_kwic(args: argparse.Namespace) -> int:
     from analysis.clean import corpus_clean
     from analysis.dictionary import dictionary
-    from analysis.lookup import kwic, kwic_text
+    from analysis.kwic import kwic, kwic_text
     from analysis.tokens import tokens
 
     if args.window < 0:
@@ -207,8 +207,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from analysis.pipeline import run_report
-    from analysis.run import ParameterError, parse_cli_params
+    from analysis.runs import ParameterError, parse_cli_params, run_report
 
     if not (args.cell_timeout > 0 and args.timeout > 0):  # also refuses nan
         raise ParameterError(
@@ -227,10 +226,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from analysis.bench import format_bench, run_bench
+    from analysis.scale.bench import BenchDataMissing, evaluate_targets, format_bench, run_bench, save_bench
+    from analysis.scale.peers import PEERS
 
-    table = run_bench(size_mb=args.size_mb, repeats=args.repeats)
-    sys.stdout.write(format_bench(table) + "\n")
+    try:
+        scales = [1] if args.quick else [int(k) for k in args.scale.split(",") if k.strip()]
+    except ValueError:
+        raise UsageError(f"bench: --scale {args.scale!r}: give factors such as 1,4,16") from None
+    if not scales or min(scales) < 1:
+        raise UsageError(f"bench: --scale {args.scale!r}: factors must be 1 or more")
+    names = [n.strip() for n in args.peers.split(",") if n.strip()] if args.peers is not None else None
+    unknown = sorted(set(names or ()) - set(PEERS))
+    if unknown:
+        raise UsageError(f"bench: unknown peers {', '.join(unknown)} (known: {', '.join(PEERS)})")
+    if args.repeats < 1:
+        raise UsageError("bench: --repeats must be 1 or more")
+    try:
+        table = run_bench(scales, peers=names, repeats=args.repeats, synthetic_mb=args.synthetic_mb)
+    except BenchDataMissing as exc:
+        sys.stderr.write(f"analysis bench: {exc}\n")
+        return EXIT_OK
+    targets = evaluate_targets(table)
+    sys.stdout.write(format_bench(table, targets) + "\n")
+    for path in save_bench(table, targets=targets):
+        sys.stderr.write(f"wrote {path}\n")
     return EXIT_OK
 
 
@@ -334,9 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("bench", help="throughput benchmark against the NFC+lower baseline")
-    p.add_argument("--size-mb", type=float, default=52.0, help="synthetic corpus size (default 52)")
-    p.add_argument("--repeats", type=int, default=3)
+    p = sub.add_parser("bench", help="benchmark on real text (../shared/bench) against baselines and peers")
+    p.add_argument("--scale", default="1,4,16", help="corpus repetition factors (default 1,4,16)")
+    p.add_argument("--quick", action="store_true", help="x1 only (same as --scale 1)")
+    p.add_argument(
+        "--peers",
+        help="comma-separated: nfc_lower,findall,polars,sklearn,spacy,nltk (default: all installed)",
+    )
+    p.add_argument("--repeats", type=int, default=1, help="runs of each configuration (medians; default 1)")
+    p.add_argument("--synthetic-mb", type=float, default=3.0, help="synthetic extra row size (0: none)")
     p.set_defaults(func=cmd_bench)
     return parser
 
@@ -344,8 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code(exc: BaseException) -> int:
     from analysis.compare import SelectionError
     from analysis.corpus import CorpusError, TextError
+    from analysis.scale import SourceError
     from analysis.store import OutputRefused
-    from analysis.stream import SourceError
 
     bad_input: tuple[type[BaseException], ...] = (
         UsageError, CorpusError, TextError, SelectionError, SourceError, FileNotFoundError, IsADirectoryError,
@@ -358,7 +383,7 @@ def _exit_code(exc: BaseException) -> int:
     except ImportError:  # pragma: no cover
         pass
     try:
-        from analysis.run import ParameterError, RunFailed, RunLocked, RunTerminated
+        from analysis.runs import ParameterError, RunFailed, RunLocked, RunTerminated
 
         if isinstance(exc, RunTerminated):
             return EXIT_TERMINATED
