@@ -321,3 +321,16 @@ def test_check_selection_raises_what_compare_raises(setup, tmp_path):
         assert str(checked.value) == str(expected.value)
     assert check_selection(FOCUS, **base) is None  # a selection compare accepts
     compare(FOCUS, **base)
+
+
+def test_references_with_full_text_are_counted_once(shared_manifest):
+    """Found by a second reader: when every selected features-only reference also had its full
+    text (the shared corpus as reference_manifest), the empty id list meant "no filter" and
+    every reference was counted twice (compare failed on duplicate rows)."""
+    from analysis.reference import reference_set
+
+    c = compare(reference_manifest=shared_manifest)
+    refs = c.documents[c.documents["role"] == "reference"]
+    assert refs["doc_id"].is_unique
+    assert set(refs["source"]) == {"full text"}  # each read from its text, none from its features
+    assert set(refs["doc_id"]) >= set(reference_set().docs["doc_id"])

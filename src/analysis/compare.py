@@ -301,7 +301,9 @@ def _features_references(
 
     if reference is not None:
         ref = reference_set(reference).subset(**filters)
-        ref = ref.subset(ids=[d for d in ref.docs["doc_id"] if d not in set(full_text_ids)])
+        others = [d for d in ref.docs["doc_id"] if d not in set(full_text_ids)]
+        # none left: no features-only reference (subset(ids=[]) would mean "no filter")
+        ref = ref.subset(ids=others) if others else None
     else:
         ref = None
     if len(full_text_ids) == 1 and (ref is None or len(ref) == 0):
