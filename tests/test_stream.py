@@ -821,3 +821,26 @@ def test_threads_share_no_counter_and_count_alike():
     for result in results:
         for table in ("documents", "counts"):
             pd.testing.assert_frame_equal(result[table], alone[table])
+
+
+def test_a_txt_folder_counts_every_line_like_count_file(tmp_path):
+    """Found by a second reader: the folder source took every first line for a title, and
+    cleaning then dropped it (a one-line file counted nothing). Now the rule of
+    ``analysis count FILE`` (corpus.title_line) decides; counts by hand: b 1 hit of 6 tokens,
+    c 2 hits of 10 tokens, d's title line is dropped (1 hit of 5 tokens)."""
+    from analysis.corpus import corpus_from_files
+
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "b.txt").write_text("Une seule ligne sur l’Ukraine.", encoding="utf-8")
+    (folder / "c.txt").write_text("Ligne un sur l’Ukraine,\nligne deux sur l’Ukraine.\n", encoding="utf-8")
+    (folder / "d.txt").write_text("Titre sur l’Ukraine\n\nLe texte sur l’Ukraine.", encoding="utf-8")
+    out = scale_engines.count_corpus(folder, tmp_path / "out", language="fr", jobs=1, progress=False)
+    got = scale_parts.read_counts(out).query("theme == 'ukraine'").set_index("doc_id")
+    assert got[["count", "tokens"]].to_dict("index") == {
+        "b": {"count": 1, "tokens": 6}, "c": {"count": 2, "tokens": 10}, "d": {"count": 1, "tokens": 5}
+    }
+    small = corpus_from_files(sorted(folder.glob("*.txt")), language="fr")
+    assert dict(zip(small.docs["doc_id"], small.docs["title"], strict=True)) == {
+        "b": "b", "c": "c", "d": "Titre sur l’Ukraine"
+    }

@@ -435,6 +435,32 @@ def detect_language(text: str) -> str:
     return "en" if en > fr else "fr"
 
 
+def title_line(text: str) -> str | None:
+    """The title of a plain text file, when its first line is one; else None.
+
+    A short first line (≤ 200 characters) without a final full stop, followed by a
+    blank line and more text, is a title (cleaning then drops it from the body, as
+    it repeats the title); any other first line is text. Used for ``.txt`` files
+    by :func:`corpus_from_files` and by corpus-scale sources.
+
+    Examples
+    --------
+    >>> title_line("Déclaration conjointe\n\nLa France et le Canada."), title_line("Une ligne sur l'Ukraine.")
+    ('Déclaration conjointe', None)
+    """
+    head, sep, rest = text.strip().partition("\n\n")
+    head = head.strip()
+    if (
+        sep
+        and rest.strip()
+        and "\n" not in head
+        and len(head) <= 200
+        and not head.endswith((".", "!", "?", "»", '"'))
+    ):
+        return head
+    return None
+
+
 def corpus_from_files(
     paths: list[Path | str], *, language: str | None = None, max_bytes: int = config.MAX_DOCUMENT_BYTES
 ) -> Corpus:
@@ -461,18 +487,7 @@ def corpus_from_files(
         except TextError as exc:
             problems.append(Problem(str(p), None, None, exc.message))
             continue
-        # a short first line without a final full stop, followed by a blank line and more text,
-        # is a title (cleaning then drops it from the body); otherwise the file stem is the title
-        head, sep, rest = text.strip().partition("\n\n")
-        head = head.strip()
-        is_title = (
-            sep
-            and rest.strip()
-            and "\n" not in head
-            and len(head) <= 200
-            and not head.endswith((".", "!", "?", "»", '"'))
-        )
-        first = head if is_title else p.stem
+        first = title_line(text) or p.stem
         records.append(
             {
                 "doc_id": p.stem,

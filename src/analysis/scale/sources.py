@@ -134,7 +134,7 @@ _Raw = tuple[str, "dict[str, Any] | Exception"]
 
 
 def _iter_txt(folder: Path) -> Iterator[_Raw]:
-    from analysis.corpus import TextError, read_text
+    from analysis.corpus import TextError, read_text, title_line
 
     root = folder.resolve()
     for path in sorted(folder.glob("*.txt")):
@@ -150,8 +150,9 @@ def _iter_txt(folder: Path) -> Iterator[_Raw]:
         except TextError as exc:
             yield where, exc
             continue
-        lines = text.strip().splitlines()
-        title = lines[0].strip()[:200] if lines else ""
+        # the rule of analysis count FILE: a first line is the title only when it looks like one
+        # (cleaning drops a first line equal to the title, so any line taken for one is lost)
+        title = title_line(text) or ""
         yield where, {"doc_id": path.stem, "text": text, "title": title, "encoding": encoding}
 
 
