@@ -129,3 +129,27 @@ def test_findings_do_not_overclaim_on_a_text_without_hits(tmp_path):
     assert en[0].startswith("The text has only 0 dictionary match")
     assert not any("closest to" in f for f in en)
     assert any("short (30 words)" in f for f in en)  # 3 x 10 words, hand count
+
+
+def test_dispersion_counts_each_hit_once(comparison, tmp_path, monkeypatch):
+    """Found by a second reader: the figure mapped the subtheme hits onto their parent, which
+    already lists them, so Indo-Pacifique showed 8 ticks for a count of 6. Each theme's label
+    now carries the count of the theme table."""
+    import re
+
+    import analysis.textplot as textplot
+
+    figures = []
+    real = textplot.textplot_dispersion
+
+    def spy(*args, **kwargs):
+        figures.append(real(*args, **kwargs))
+        return figures[-1]
+
+    monkeypatch.setattr(textplot, "textplot_dispersion", spy)
+    comp = comparison
+    (tmp_path / "figures").mkdir()
+    Brief(comp=comp, lang="fr", folder=tmp_path, run_id="test").dispersion()
+    shown = [re.search(r"\((\d+)\)$", t.get_text()) for ax in figures[0].axes for t in ax.get_yticklabels()]
+    themes = comp.themes[comp.themes["is_root"] & (comp.themes["focus_count"] > 0)]
+    assert sorted(int(m.group(1)) for m in shown) == sorted(themes["focus_count"].astype(int))

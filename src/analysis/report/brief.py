@@ -269,15 +269,13 @@ class Brief:
         from analysis.textplot import textplot_dispersion
 
         hits = self.comp.lookup.hits
-        hits = hits[hits["doc_id"] == self.comp.focus_id]
+        # a subtheme's hits are already listed under its parent too: the root rows are the counts
+        hits = hits[(hits["doc_id"] == self.comp.focus_id) & hits["is_root"]]
         lengths = self.comp.tokens.data.groupby("doc_id")["position"].max() + 1
         roots = self.comp.themes.loc[
             self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0), "theme"
         ]
-        fig = textplot_dispersion(
-            hits.assign(theme=hits["parent"].fillna(hits["theme"]).replace("", None).fillna(hits["theme"])),
-            lengths, themes=roots.tolist(), labels=self.labels, lang=self.lang,
-        )  # fmt: skip
+        fig = textplot_dispersion(hits, lengths, themes=roots.tolist(), labels=self.labels, lang=self.lang)
         return concat(
             section(self.t["dispersion"]), self._figure(fig, "dispersion", self.t["dispersion_cap"])
         )
