@@ -272,7 +272,7 @@ def test_targets_not_measured_are_not_applicable():
 def test_format_bench_table_and_footer():
     df = _rows()
     machine = {"cpu": "Test CPU", "cores": 2, "python": "3.11.0", "date": "2026-01-01 00:00 UTC"}
-    machine |= {"load_average_start": 0.5, "versions": {"nltk": "3.9"}, "c_extension": True}
+    machine |= {"load_average_start": 0.5, "versions": {"nltk": "3.9"}}
     notes = ["spaCy: not installed, skipped"]
     df.attrs.update({"lacks": {"NLTK": "no accent folding"}, "notes": notes, "machine": machine})
     text = bench.format_bench(df)

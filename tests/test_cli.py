@@ -252,3 +252,19 @@ def test_kwic_unknown_theme_id_is_bad_usage(capsys):
 def test_compare_with_no_reference_left_is_bad_input(capsys):
     assert main(["-q", "compare", "--since", "2030-01-01"]) == 2
     assert "no reference document left" in capsys.readouterr().err
+
+
+def test_count_refuses_zero_jobs_as_bad_usage(tmp_path):
+    import json as _json
+    import subprocess
+    import sys
+
+    src = tmp_path / "c.jsonl"
+    src.write_text(_json.dumps({"id": "a", "text": "Paix.", "language": "fr"}) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "-q", "count", "--source", str(src), "--jobs", "0",
+         "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--jobs 0" in done.stderr

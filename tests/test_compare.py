@@ -334,3 +334,16 @@ def test_references_with_full_text_are_counted_once(shared_manifest):
     assert refs["doc_id"].is_unique
     assert set(refs["source"]) == {"full text"}  # each read from its text, none from its features
     assert set(refs["doc_id"]) >= set(reference_set().docs["doc_id"])
+
+
+@pytest.mark.parametrize("bad", ["2022-1-1", "2024-02-30", "foo", "2024-13-01", "20240101"])
+def test_dates_that_would_compare_wrongly_as_text_are_refused(setup, bad):
+    """Found by a second reader: "2022-1-1" sorted after "2022-02-11" as text and silently
+    dropped references; impossible dates ran the whole comparison before a misleading error."""
+    from analysis.compare import SelectionError, check_selection
+
+    for call in (run, lambda s, **kw: check_selection(FOCUS, corpus_manifest=s["focus"], **kw)):
+        with pytest.raises(SelectionError, match=r"since '.*': not a date written YYYY-MM-DD"):
+            call(setup, since=bad)
+    assert len(_refs(run(setup, since="2022-01-01", until="2030-12-31"))) >= 1
+

@@ -116,6 +116,8 @@ def cmd_count(args: argparse.Namespace) -> int:
     if args.source:
         from analysis.scale import check_scheduler_address, count_corpus
 
+        if args.jobs is not None and args.jobs < 1:
+            raise UsageError(f"--jobs {args.jobs}: give 1 or more processes")
         if args.scheduler is not None:  # before any connection is tried
             try:
                 check_scheduler_address(args.scheduler)

@@ -100,7 +100,8 @@ def compare(
     ------
     SelectionError
         No focus with that id, no reference document left after the selection, or
-        no theme the selected reference documents can answer.
+        no theme the selected reference documents can answer, or a ``since``/``until``
+        that is not a date written YYYY-MM-DD (dates are compared as text).
 
     Examples
     --------
@@ -243,10 +244,20 @@ def _full_text_corpus(
     SelectionError
         When ``corpus_manifest`` has no document ``focus_id``.
     """
+    import datetime as dt
+
     import pandas as pd
 
     from analysis.corpus import corpus, corpus_subset, filter_documents
 
+    for name in ("since", "until"):  # dates compare as text: only one spelling of a date is safe
+        value = filters.get(name)
+        try:
+            ok = not value or dt.date.fromisoformat(str(value)).isoformat() == str(value)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise SelectionError(f"{name} {value!r}: not a date written YYYY-MM-DD")
     corp = corpus(corpus_manifest)
     if focus_id not in set(corp.docs["doc_id"]):
         raise SelectionError(f"{corp.manifest}: no document with id {focus_id!r} (the focus)")

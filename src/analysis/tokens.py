@@ -70,30 +70,11 @@ def _load_abbreviations() -> dict[str, list[str]]:
         wrong = [a for a in data[lang] if not isinstance(a, str)]
         if wrong:
             raise ValueError(f"{config.ABBREVIATIONS_FILE}: {lang}: not text: {wrong!r} (quote them)")
-        # word characters only: the tokeniser's rules (and analysis._fastkeys) rely on it
+        # word characters only: the tokeniser's abbreviation rule relies on it
         wrong = [a for a in data[lang] if not re.fullmatch(r"\w+", a)]
         if wrong:
             raise ValueError(f"{config.ABBREVIATIONS_FILE}: {lang}: not a word: {wrong!r}")
     return {lang: list(data[lang]) for lang in config.LANGUAGES}
-
-
-def french_elision_rules() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The French apostrophe rules as word lists: (whole-word starts, elided forms).
-
-    Derived from the tokeniser's patterns; the C extension used for corpus-scale
-    counting carries a copy, used only while the two agree.
-
-    Examples
-    --------
-    >>> whole, elided = french_elision_rules()
-    >>> "aujourd" in whole, "jusqu" in elided, "l" in elided
-    (True, True, True)
-    """
-    whole = tuple(alt.split("[", 1)[0] for alt in _WHOLE_FR[3:-1].split("|"))
-    elided: list[str] = []
-    for alt in _ELISIONS_FR[3:-1].split("|"):
-        elided.extend(alt[1:-1] if alt.startswith("[") else [alt])
-    return whole, tuple(elided)
 
 
 @functools.cache

@@ -369,7 +369,7 @@ def machine_info() -> dict[str, Any]:
     Examples
     --------
     >>> sorted(machine_info())[:3]
-    ['c_extension', 'cores', 'cpu']
+    ['cores', 'cpu', 'date']
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -386,7 +386,7 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu, "cores": cores, "python": platform.python_version(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load_average_start": round(os.getloadavg()[0], 2),
-        "versions": versions, "c_extension": importlib.util.find_spec("analysis._fastkeys") is not None,
+        "versions": versions,
     }  # fmt: skip
 
 
@@ -542,8 +542,7 @@ def format_bench(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> str:
         versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         lines.append(
             f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['date']}; load average "
-            f"{m['load_average_start']} at start, {m.get('load_average_end', '?')} at end; C extension "
-            f"analysis._fastkeys {'present' if m['c_extension'] else 'absent'}; {versions}."
+            f"{m['load_average_start']} at start, {m.get('load_average_end', '?')} at end; {versions}."
         )
     lines += [f"Corpus {name}: {what}." for name, what in a.get("corpora", {}).items()]
     lines += [

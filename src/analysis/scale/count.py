@@ -241,8 +241,9 @@ def process_chunk(
     method : {"library", "fast"}
         ``library`` calls :func:`analysis.clean.clean_text`,
         :func:`analysis.tokens.tokens` and :func:`analysis.lookup.tokens_lookup`;
-        ``fast`` (when available) gives the same tables without per-token
-        DataFrames (proven identical by ``tests/test_stream.py``).
+        ``fast`` gives the same tables without per-token DataFrames: the keys of
+        :mod:`analysis.scale.keys` and :meth:`analysis.matcher.Matcher.count`
+        (proven identical by ``tests/test_stream.py``).
     keep_text : bool
         Add the cleaned text to the documents table.
     dictionary_sha256 : str, optional
