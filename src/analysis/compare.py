@@ -225,10 +225,12 @@ class _Notes:
         self.en: list[str] = []
         self.fr: list[str] = []
 
-    def add(self, en: str, fr: str) -> None:
-        """Add one note in both languages."""
-        self.en.append(en)
-        self.fr.append(fr)
+    def add(self, name: str, **fields: Any) -> None:
+        """Add note ``name`` of :data:`analysis.i18n.NOTES` in both languages, filled with ``fields``."""
+        from analysis.i18n import NOTES
+
+        self.en.append(NOTES["en"][name].format(**fields))
+        self.fr.append(NOTES["fr"][name].format(**fields))
 
 
 def _full_text_corpus(
@@ -367,21 +369,9 @@ def _add_features_references(
         for theme, group in missing.groupby("theme"):
             pats = sorted(set("; ".join(group["unavailable_patterns"]).split("; ")))
             n_docs = group["doc_id"].nunique()
-            notes.add(
-                f"theme {theme!r}: unavailable for {n_docs} features-only reference document(s): "
-                f"the reference features do not count {', '.join(pats)}",
-                f"thème {theme!r} : indisponible pour {n_docs} document(s) de référence (données "
-                f"dérivées seulement) : elles ne comptent pas {', '.join(pats)}",
-            )
+            notes.add("unavailable_theme", theme=theme, n_docs=n_docs, patterns=", ".join(pats))
     if not rcounts["exact"].all():
-        notes.add(
-            "the dictionary differs from the one the reference features were built with: "
-            "reference theme counts are computed from token and phrase counts, without the "
-            "overlap and exclusion rules (which need token positions)",
-            "le dictionnaire diffère de celui des données de référence : leurs comptes sont "
-            "recalculés à partir des comptes de mots et d'expressions, sans les règles de "
-            "chevauchement et d'exclusion (qui demandent les positions des mots)",
-        )
+        notes.add("recomputed_counts")
     counts = pd.concat([counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True)
     return docs, counts, rcounts
 
@@ -478,14 +468,7 @@ def _theme_table(
     themes["cross_language"] = cross
     if cross:
         langs = ", ".join(sorted(ref_langs))
-        notes.add(
-            f"theme-level comparison across languages: the focus is in {focus_language}, reference "
-            f"documents are in {langs} (the dictionary is bilingual; word-level keyness uses only "
-            "documents in the focus language)",
-            f"comparaison thématique entre langues : le texte analysé est en {focus_language}, les "
-            f"références en {langs} (le dictionnaire est bilingue ; les mots caractéristiques ne sont "
-            "calculés que contre les références de même langue)",
-        )
+        notes.add("cross_language", focus_language=focus_language, langs=langs)
     return themes
 
 
@@ -517,16 +500,8 @@ def _word_keyness(
     focus_language = focus_meta["language"]
     same_lang = docs[(docs["role"] == "reference") & (docs["language"] == focus_language)]
     if same_lang.empty:
-        words_message = (
-            f"no reference document in the focus language ({focus_language}): word-level keyness "
-            "is not computed across languages"
-        )
-        notes.add(
-            words_message,
-            f"aucune référence dans la langue du texte ({focus_language}) : les mots caractéristiques "
-            "ne sont pas calculés d'une langue à l'autre",
-        )
-        return None, words_message
+        notes.add("no_same_language", focus_language=focus_language)
+        return None, notes.en[-1]
     kc = key_counts(toks)
     parts = [kc[kc["doc_id"].isin(same_lang["doc_id"])]]
     if ref is not None:

@@ -56,6 +56,7 @@ __all__ = [
     "FIGURES",
     "FINDINGS",
     "GENRES",
+    "NOTES",
     "LANGUAGES",
     "METHOD",
     "MINUS",
@@ -144,6 +145,9 @@ METHOD: dict[str, dict[str, str]] = _PROSE["method"]
 FINDINGS: dict[str, dict[str, str]] = _PROSE["findings"]
 """The executive summary's sentences (:mod:`analysis.report.findings`)."""
 
+NOTES: dict[str, dict[str, str]] = _PROSE["notes"]
+"""What the reader of a comparison must know (:class:`analysis.compare.Comparison` ``notes``)."""
+
 FIGURES: dict[str, dict[str, str]] = {
     "fr": {
         "rate": f"Taux pour 1{NNBSP}000{NBSP}mots",
@@ -198,7 +202,7 @@ MONTHS: dict[str, tuple[str, ...]] = {
 
 _CATALOGUES: dict[str, Mapping[str, Any]] = {
     "report": REPORT, "brief": BRIEF, "columns": COLUMNS, "genres": GENRES, "cleaning_steps": CLEANING_STEPS,
-    "method": METHOD, "findings": FINDINGS, "figures": FIGURES, "months": MONTHS,
+    "method": METHOD, "findings": FINDINGS, "notes": NOTES, "figures": FIGURES, "months": MONTHS,
 }  # fmt: skip
 
 
