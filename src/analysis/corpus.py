@@ -445,7 +445,7 @@ def title_line(text: str) -> str | None:
 
     Examples
     --------
-    >>> title_line("Déclaration conjointe\n\nLa France et le Canada."), title_line("Une ligne sur l'Ukraine.")
+    >>> title_line("Déclaration conjointe\\n\\nLa France et le Canada."), title_line("Une ligne.")
     ('Déclaration conjointe', None)
     """
     head, sep, rest = text.strip().partition("\n\n")
