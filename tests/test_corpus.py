@@ -191,3 +191,19 @@ def test_corpus_from_files_keeps_a_first_sentence_paragraph(tmp_path):
     from analysis.clean import corpus_clean
 
     assert corpus_clean(corp).docs.loc[0, "text"].startswith("Alphaland salue Betaland.")
+
+
+def test_date_filters_refuse_dates_that_compare_wrongly_as_text():
+    """Dates are compared as text: only YYYY-MM-DD is safe, for every user of filter_documents."""
+    import pandas as pd
+
+    from analysis.corpus import filter_documents
+    from analysis.reference import reference_set
+
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "date": ["2022-02-11", "2021-06-01"]})
+    assert filter_documents(docs, since="2022-01-01")["doc_id"].tolist() == ["a"]  # by hand
+    for bad in ("2022-1-1", "2024-02-30", "foo"):
+        with pytest.raises(ValueError, match="not a date written YYYY-MM-DD"):
+            filter_documents(docs, since=bad)
+        with pytest.raises(ValueError, match="until"):
+            reference_set().subset(until=bad)

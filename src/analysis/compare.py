@@ -246,20 +246,14 @@ def _full_text_corpus(
     SelectionError
         When ``corpus_manifest`` has no document ``focus_id``.
     """
-    import datetime as dt
-
     import pandas as pd
 
-    from analysis.corpus import corpus, corpus_subset, filter_documents
+    from analysis.corpus import check_dates, corpus, corpus_subset, filter_documents
 
-    for name in ("since", "until"):  # dates compare as text: only one spelling of a date is safe
-        value = filters.get(name)
-        try:
-            ok = not value or dt.date.fromisoformat(str(value)).isoformat() == str(value)
-        except ValueError:
-            ok = False
-        if not ok:
-            raise SelectionError(f"{name} {value!r}: not a date written YYYY-MM-DD")
+    try:  # before any text is read (filter_documents checks them too, later)
+        check_dates(since=filters.get("since"), until=filters.get("until"))
+    except ValueError as exc:
+        raise SelectionError(str(exc)) from None
     corp = corpus(corpus_manifest)
     if focus_id not in set(corp.docs["doc_id"]):
         raise SelectionError(f"{corp.manifest}: no document with id {focus_id!r} (the focus)")

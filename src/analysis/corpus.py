@@ -35,6 +35,7 @@ from analysis.encoding import TextError as TextError
 from analysis.encoding import decode_text as decode_text
 from analysis.encoding import implausible_text as implausible_text
 from analysis.encoding import read_text as read_text
+from analysis.encoding import title_line
 from analysis.paths import safe_path as safe_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -435,32 +436,6 @@ def detect_language(text: str) -> str:
     return "en" if en > fr else "fr"
 
 
-def title_line(text: str) -> str | None:
-    """The title of a plain text file, when its first line is one; else None.
-
-    A short first line (≤ 200 characters) without a final full stop, followed by a
-    blank line and more text, is a title (cleaning then drops it from the body, as
-    it repeats the title); any other first line is text. Used for ``.txt`` files
-    by :func:`corpus_from_files` and by corpus-scale sources.
-
-    Examples
-    --------
-    >>> title_line("Déclaration conjointe\\n\\nLa France et le Canada."), title_line("Une ligne.")
-    ('Déclaration conjointe', None)
-    """
-    head, sep, rest = text.strip().partition("\n\n")
-    head = head.strip()
-    if (
-        sep
-        and rest.strip()
-        and "\n" not in head
-        and len(head) <= 200
-        and not head.endswith((".", "!", "?", "»", '"'))
-    ):
-        return head
-    return None
-
-
 def corpus_from_files(
     paths: list[Path | str], *, language: str | None = None, max_bytes: int = config.MAX_DOCUMENT_BYTES
 ) -> Corpus:
@@ -539,6 +514,36 @@ def _as_list(value: str | list[str] | None) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+def check_dates(**dates: str | None) -> None:
+    """Refuse a date filter that is not a date written ``YYYY-MM-DD``.
+
+    Dates are compared as text (``docs["date"] >= since``), which is right only
+    for that one spelling: ``2022-1-1`` would sort after ``2022-02-11``.
+
+    Raises
+    ------
+    ValueError
+        Naming the filter and its value.
+
+    Examples
+    --------
+    >>> check_dates(since="2022-01-01", until=None)
+    >>> check_dates(since="2022-1-1")
+    Traceback (most recent call last):
+    ...
+    ValueError: since '2022-1-1': not a date written YYYY-MM-DD
+    """
+    import datetime as dt
+
+    for name, value in dates.items():
+        try:
+            ok = not value or dt.date.fromisoformat(str(value)).isoformat() == str(value)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} {value!r}: not a date written YYYY-MM-DD")
+
+
 def filter_documents(
     docs: pd.DataFrame,
     *,
@@ -560,6 +565,7 @@ def filter_documents(
     >>> filter_documents(d, since="2021-01-01")["doc_id"].tolist()
     ['b']
     """
+    check_dates(since=since, until=until)
     mask = docs["doc_id"].notna()
     if (ids := _as_list(ids)) is not None:
         mask &= docs["doc_id"].isin(ids)

@@ -256,3 +256,29 @@ def read_text(path: Path | str, *, max_bytes: int = config.MAX_DOCUMENT_BYTES) -
     if not text.strip():
         raise TextError(path, "no text (only white space)")
     return unicodedata.normalize("NFC", text), encoding
+
+
+def title_line(text: str) -> str | None:
+    """The title of a plain text file, when its first line is one; else None.
+
+    A short first line (≤ 200 characters) without a final full stop, followed by a
+    blank line and more text, is a title (cleaning then drops it from the body, as
+    it repeats the title); any other first line is text. Used for ``.txt`` files
+    by :func:`corpus_from_files` and by corpus-scale sources.
+
+    Examples
+    --------
+    >>> title_line("Déclaration conjointe\\n\\nLa France et le Canada."), title_line("Une ligne.")
+    ('Déclaration conjointe', None)
+    """
+    head, sep, rest = text.strip().partition("\n\n")
+    head = head.strip()
+    if (
+        sep
+        and rest.strip()
+        and "\n" not in head
+        and len(head) <= 200
+        and not head.endswith((".", "!", "?", "»", '"'))
+    ):
+        return head
+    return None

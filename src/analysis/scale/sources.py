@@ -134,7 +134,8 @@ _Raw = tuple[str, "dict[str, Any] | Exception"]
 
 
 def _iter_txt(folder: Path) -> Iterator[_Raw]:
-    from analysis.corpus import TextError, read_text, title_line
+    from analysis.corpus import TextError, read_text
+    from analysis.encoding import title_line
 
     root = folder.resolve()
     for path in sorted(folder.glob("*.txt")):
