@@ -170,7 +170,6 @@ class Matcher:
             for p in self.patterns
         ]
         self._first: dict[str, tuple[int, ...]] = {}
-        self._trigger: set[str] = set()  # keys that start a pattern
         self._short: set[str] = set()  # keys that start only one-token patterns
         self._long: set[str] = set()  # keys that start a phrase (and maybe one-token patterns)
         self._single: dict[str, tuple[tuple[str, int, int], ...]] = {}  # tallies of a key alone
@@ -224,7 +223,6 @@ class Matcher:
             hits += [idx for idx, glob in candidates if glob.fullmatch(key)]
             found = self._first[key] = tuple(sorted(hits))
             if found:
-                self._trigger.add(key)
                 widths = {self._width[idx] for idx in found}
                 (self._short if widths == {1} else self._long).add(key)
         return found
@@ -253,13 +251,14 @@ class Matcher:
         """
         self._learn(keys)
         return self._found_at(
-            keys, itertools.compress(itertools.count(), map(self._trigger.__contains__, keys))
+            # every key is in the types table now: its patterns, () for none (None for a break)
+            keys, itertools.compress(itertools.count(), map(self._first.get, keys))
         )
 
     def _learn(self, keys: Sequence[str | None]) -> None:
         """Enter the document's new keys in the types table."""
         if len(self._first) > CACHE_LIMIT:
-            for table in (self._first, self._trigger, self._short, self._long, self._single):
+            for table in (self._first, self._short, self._long, self._single):
                 table.clear()
         for key in set(keys).difference(self._first):
             if key is not None:
