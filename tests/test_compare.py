@@ -99,6 +99,7 @@ def setup(tmp_path_factory):
 
 
 def run(setup, **kw):
+    kw.setdefault("reference_language", "all")  # the hand counts below pool both languages
     return compare(
         FOCUS, corpus_manifest=setup["focus"], dictionary_path=setup["dictionary"],
         reference=setup["reference"], **kw,
@@ -161,7 +162,7 @@ def test_features_and_full_text_references_agree(setup):
     feats = run(setup)
     full = compare(
         FOCUS, corpus_manifest=setup["focus"], dictionary_path=setup["dictionary"],
-        reference=None, reference_manifest=setup["refs"],
+        reference=None, reference_manifest=setup["refs"], reference_language="all",
     )  # fmt: skip
     assert set(full.documents["source"]) == {"full text"}
     cols = ["theme", "focus_count", "reference_count", "reference_tokens", "percentile", "reference_median"]
@@ -179,6 +180,28 @@ def test_cross_language_flag(setup):
     assert not fr_only.themes["cross_language"].any()
     assert not any("across languages" in n for n in fr_only.notes)
     assert _refs(fr_only) == ["ref-fr-1", "ref-fr-2"]
+
+
+def test_default_frame_is_the_focus_language(setup):
+    """Issue 16: the default reference set is the focus's language (the REFS table above has two
+    French references, ref-fr-1 and ref-fr-2); the frame names it with its documents and words."""
+    c = compare(FOCUS, corpus_manifest=setup["focus"], dictionary_path=setup["dictionary"],
+                reference=setup["reference"])  # fmt: skip
+    assert _refs(c) == ["ref-fr-1", "ref-fr-2"]
+    assert not c.themes["cross_language"].any()
+    assert (c.frame["language"], c.frame["n_documents"]) == ("fr", 2)
+    assert c.frame["n_tokens"] == HAND_TOKENS["ref-fr-1"] + HAND_TOKENS["ref-fr-2"]
+    assert c.frame["languages"] == {"fr": 2}
+
+
+def test_window_keeps_the_months_before_the_focus(setup):
+    """The focus is dated 2024-01-15; "24M" keeps references dated 2022-01-15 to 2024-01-15
+    (read off the REFS table: only those dates qualify)."""
+    c = run(setup, window="24M")
+    dates = c.documents.set_index("doc_id")["date"]
+    assert all("2022-01-15" <= dates[d] <= "2024-01-15" for d in _refs(c))
+    assert (c.frame["since"], c.frame["until"], c.frame["window"]) == ("2022-01-15", "2024-01-15", "24M")
+    assert _refs(c) == ["ref-en-2", "ref-fr-2"]
 
 
 def test_word_keyness_uses_same_language_references_only(setup):
@@ -327,12 +350,15 @@ def test_references_with_full_text_are_counted_once(shared_manifest):
     """Found by a second reader: when every selected features-only reference also had its full
     text (the shared corpus as reference_manifest), the empty id list meant "no filter" and
     every reference was counted twice (compare failed on duplicate rows)."""
+    from analysis.corpus import corpus
     from analysis.reference import reference_set
 
-    c = compare(reference_manifest=shared_manifest)
+    c = compare(reference_manifest=shared_manifest, reference_language="all")
     refs = c.documents[c.documents["role"] == "reference"]
     assert refs["doc_id"].is_unique
-    assert set(refs["source"]) == {"full text"}  # each read from its text, none from its features
+    full_text = set(corpus(shared_manifest).docs["doc_id"])
+    # each statement of the manifest read from its text, none of them from its features
+    assert set(refs.loc[refs["doc_id"].isin(full_text), "source"]) == {"full text"}
     assert set(refs["doc_id"]) >= set(reference_set().docs["doc_id"])
 
 
@@ -346,4 +372,3 @@ def test_dates_that_would_compare_wrongly_as_text_are_refused(setup, bad):
         with pytest.raises(SelectionError, match=r"since '.*': not a date written YYYY-MM-DD"):
             call(setup, since=bad)
     assert len(_refs(run(setup, since="2022-01-01", until="2030-12-31"))) >= 1
-

@@ -190,6 +190,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         parties=args.parties,
         since=args.since,
         until=args.until,
+        window=args.window,
         genre=args.genre,
         ids=args.ids,
         min_count=args.min_count,
@@ -335,10 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-shipped-reference", action="store_true", help="use only --reference-manifest documents"
     )
-    p.add_argument("--reference-language", choices=config.LANGUAGES, help="filter references")
+    p.add_argument(
+        "--reference-language", choices=("focus", "all", *config.LANGUAGES), default="focus",
+        help="references in this language (default: the focus's; all: every language)",
+    )
     p.add_argument("--parties", action="append", help="keep references with this party (repeatable)")
     p.add_argument("--since", help="YYYY-MM-DD")
     p.add_argument("--until", help="YYYY-MM-DD")
+    p.add_argument("--window", help="keep references of this window before the focus's date (e.g. 24M, 2Y)")
     p.add_argument("--genre", action="append", help="keep references of this genre (repeatable)")
     p.add_argument("--ids", nargs="+", help="explicit reference ids")
     p.add_argument("--level", choices=("theme", "word", "similarity"), default="theme")

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis import config
-from analysis.comparison import Comparison
+from analysis.comparison import Comparison, Notes
+from analysis.frames import FrameError, describe_frame, frame_filters, select_references, textstat_frames
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -44,10 +45,11 @@ def compare(
     dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
     reference: Path | str | None = config.REFERENCE_DIR,
     reference_manifest: Path | str | None = None,
-    reference_language: str | list[str] | None = None,
+    reference_language: str | list[str] | None = "focus",
     parties: str | list[str] | None = None,
     since: str | None = None,
     until: str | None = None,
+    window: str | None = None,
     genre: str | list[str] | None = None,
     format: str | list[str] | None = None,
     ids: list[str] | None = None,
@@ -55,17 +57,26 @@ def compare(
     conf_level: float = 0.95,
     remove_stopwords: bool = True,
     overlap: str = "longest",
+    sensitivity: bool = True,
 ) -> Comparison:
     """Compare a focus statement with reference statements.
 
     The steps, in order: read the focus and the full-text references
     (:func:`_full_text_corpus`), clean, tokenise and look them up
-    (:func:`_count_full_text`), select the features-only references
-    (:func:`_features_references`), put every document and count in one table
-    (:func:`_full_text_tables`, :func:`_add_features_references`), leave out the
-    themes some reference cannot answer (:func:`_usable_counts`), then compute
-    the theme table (:func:`_theme_table`), the word keyness
-    (:func:`_word_keyness`) and the similarity (:func:`_similarity_table`).
+    (:func:`_count_full_text`), load the features-only references
+    (:func:`_features_references`), put every candidate document and count in one
+    table, the *pool* (:func:`_full_text_tables`, :func:`_add_features_references`),
+    keep the references of the frame (:func:`_select_frame`, rules of
+    :func:`analysis.frames.frame_filters`), leave out the themes some reference
+    cannot answer (:func:`_usable_counts`), then compute the theme table
+    (:func:`_theme_table`), the word keyness (:func:`_word_keyness`), the
+    similarity (:func:`_similarity_table`) and the same theme comparison under
+    the frames of the sensitivity panel (:func:`analysis.frames.textstat_frames`).
+
+    The default frame is the focus's language: comparing across languages
+    (``reference_language="all"`` or another language) is only done when asked,
+    and noted, since the French and English pattern lists are not proven
+    equivalent.
 
     Parameters
     ----------
@@ -80,9 +91,14 @@ def compare(
         None to use only ``reference_manifest``.
     reference_manifest : path-like, optional
         Manifest of full-text reference documents to add.
-    reference_language, parties, since, until, genre, format, ids
-        Reference selection by metadata (see :func:`analysis.corpus.filter_documents`);
-        default: all reference documents.
+    reference_language : str, list of str or None
+        ``"focus"`` (default): the focus's language; ``"all"`` or None: every language;
+        or language codes.
+    parties, since, until, genre, format, ids
+        Reference selection by metadata (see :func:`analysis.corpus.filter_documents`).
+    window : str, optional
+        Keep the references of a window before the focus's date, e.g. ``"24M"``
+        (``D``, ``M`` or ``Y``; see :func:`analysis.frames.window_since`).
     min_count : int
         Minimum focus count for an item to be tested.
     conf_level : float
@@ -91,6 +107,8 @@ def compare(
         Leave stopwords, numbers and elided forms out of word-level keyness.
     overlap : {"longest", "all"}
         Overlap rule of the lookup (see the dictionary docs).
+    sensitivity : bool
+        Compute the sensitivity panel (``Comparison.sensitivity``).
 
     Returns
     -------
@@ -100,8 +118,9 @@ def compare(
     ------
     SelectionError
         No focus with that id, no reference document left after the selection, or
-        no theme the selected reference documents can answer, or a ``since``/``until``
-        that is not a date written YYYY-MM-DD (dates are compared as text).
+        no theme the selected reference documents can answer, a ``since``/``until``
+        that is not a date written YYYY-MM-DD (dates are compared as text), or a
+        ``window`` that cannot be formed.
 
     Examples
     --------
@@ -110,18 +129,22 @@ def compare(
     'fr-ca-2024-09-26-press-fr'
     >>> {"theme", "g2", "p_holm", "log_ratio", "lrc", "percentile"} <= set(c.themes.columns)
     True
+    >>> c.frame["language"], c.frame["n_documents"] == len(c.documents) - 1
+    ('fr', True)
     """
-    filters = {
+    selection = {
         "language": reference_language, "parties": parties, "since": since, "until": until,
-        "genre": genre, "format": format, "ids": ids,
+        "window": window, "genre": genre, "format": format, "ids": ids,
     }  # fmt: skip
-    notes = _Notes()
-    full = _full_text_corpus(focus_id, corpus_manifest, reference_manifest, filters)
+    notes = Notes()
+    full = _full_text_corpus(focus_id, corpus_manifest, reference_manifest, selection)
+    filters = _frame(full, focus_id, selection)
     cleaned, toks, dic, look = _count_full_text(full, dictionary_path, overlap)
-    ref = _features_references(reference, filters, list(toks.docs["doc_id"]))
+    ref = _features_references(reference, list(toks.docs["doc_id"]))
     focus_meta = toks.docs[toks.docs["doc_id"] == focus_id].iloc[0]
-    docs, counts = _full_text_tables(toks, look, focus_id)
-    docs, counts, rcounts = _add_features_references(docs, counts, ref, dic, overlap, notes)
+    pool_docs, pool_counts = _full_text_tables(toks, look, focus_id)
+    pool_docs, pool_counts, rcounts = _add_features_references(pool_docs, pool_counts, ref, dic, overlap)
+    docs, counts, rcounts = _select_frame(pool_docs, pool_counts, rcounts, filters, focus_id, notes)
     usable, unavailable = _usable_counts(counts, rcounts, focus_id)
     reference_ids = _reference_ids(docs, focus_id)
     themes = _theme_table(
@@ -133,9 +156,17 @@ def compare(
         remove_stopwords=remove_stopwords, min_count=min_count, conf_level=conf_level, notes=notes,
     )  # fmt: skip
     similarity = _similarity_table(usable, docs, focus_id)
+    frame = describe_frame(docs[docs["role"] == "reference"], filters)
+    panel = None
+    if sensitivity:
+        roots = set(usable.loc[usable["parent"] == "", "theme"])
+        panel = textstat_frames(
+            pool_counts[pool_counts["theme"].isin(roots)], pool_docs, _focus_metadata(focus_meta), filters,
+            reference_ids, min_count=min_count, conf_level=conf_level,
+        )  # fmt: skip
 
     params = {"focus_id": focus_id, "dictionary": str(dictionary_path), "min_count": min_count,
-              "conf_level": conf_level, "overlap": overlap, **filters}  # fmt: skip
+              "conf_level": conf_level, "overlap": overlap, **selection}  # fmt: skip
     logger.info("compared %s with %d reference documents", focus_id, len(reference_ids))
     return Comparison(
         focus=_focus_metadata(focus_meta),
@@ -153,6 +184,8 @@ def compare(
         parameters=params,
         notes_fr=notes.fr,
         unavailable=unavailable,
+        frame=frame,
+        sensitivity=panel,
     )
 
 
@@ -163,10 +196,11 @@ def check_selection(
     dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
     reference: Path | str | None = config.REFERENCE_DIR,
     reference_manifest: Path | str | None = None,
-    reference_language: str | list[str] | None = None,
+    reference_language: str | list[str] | None = "focus",
     parties: str | list[str] | None = None,
     since: str | None = None,
     until: str | None = None,
+    window: str | None = None,
     genre: str | list[str] | None = None,
     format: str | list[str] | None = None,
     ids: list[str] | None = None,
@@ -198,15 +232,22 @@ def check_selection(
     from analysis.dictionary import dictionary
     from analysis.reference import reference_theme_counts
 
-    filters = {
+    selection = {
         "language": reference_language, "parties": parties, "since": since, "until": until,
-        "genre": genre, "format": format, "ids": ids,
+        "window": window, "genre": genre, "format": format, "ids": ids,
     }  # fmt: skip
-    full = _full_text_corpus(focus_id, corpus_manifest, reference_manifest, filters)
+    full = _full_text_corpus(focus_id, corpus_manifest, reference_manifest, selection)
+    filters = _frame(full, focus_id, selection)
     languages = tuple(sorted(set(full.docs["language"]) | set(config.LANGUAGES)))
     dic = dictionary(dictionary_path, languages=languages)
-    ref = _features_references(reference, filters, list(full.docs["doc_id"]))
-    if ref is not None and len(ref):
+    ref = _features_references(reference, list(full.docs["doc_id"]))
+    full_refs = select_references(full.docs[full.docs["doc_id"] != focus_id], filters)
+    if ref is not None:
+        kept = select_references(ref.docs, filters)["doc_id"].tolist()
+        ref = ref.subset(ids=kept) if kept else None  # subset(ids=[]) would mean "no filter"
+    if full_refs.empty and ref is None:
+        raise SelectionError(_NO_REFERENCE_LEFT)
+    if ref is not None:
         rcounts = reference_theme_counts(ref, dic, overlap=overlap)
         if rcounts["available"].groupby(rcounts["theme"]).all().sum() == 0:
             why = "; ".join(sorted(set(rcounts["unavailable_patterns"]) - {""}))
@@ -218,37 +259,26 @@ def check_selection(
 _NO_REFERENCE_LEFT = "no reference document left after the selection: loosen the filters"
 
 
-class _Notes:
-    """What the reader must know, in English (``en``) and French (``fr``), in the order found."""
-
-    def __init__(self) -> None:
-        self.en: list[str] = []
-        self.fr: list[str] = []
-
-    def add(self, name: str, **fields: Any) -> None:
-        """Add note ``name`` of :data:`analysis.i18n.NOTES` in both languages, filled with ``fields``."""
-        from analysis.i18n import NOTES
-
-        self.en.append(NOTES["en"][name].format(**fields))
-        self.fr.append(NOTES["fr"][name].format(**fields))
-
-
 def _full_text_corpus(
     focus_id: str,
     corpus_manifest: Path | str,
     reference_manifest: Path | str | None,
     filters: dict[str, Any],
 ) -> Corpus:
-    """The focus document and the selected full-text reference documents, as one corpus.
+    """The focus document and every full-text reference document, as one corpus.
+
+    Every document of ``reference_manifest`` joins the pool: the frame
+    (:func:`_select_frame`) and the sensitivity panel choose among them.
 
     Raises
     ------
     SelectionError
-        When ``corpus_manifest`` has no document ``focus_id``.
+        When ``corpus_manifest`` has no document ``focus_id``, or a date filter is
+        not a date.
     """
     import pandas as pd
 
-    from analysis.corpus import check_dates, corpus, corpus_subset, filter_documents
+    from analysis.corpus import check_dates, corpus, corpus_subset
 
     try:  # before any text is read (filter_documents checks them too, later)
         check_dates(since=filters.get("since"), until=filters.get("until"))
@@ -260,8 +290,7 @@ def _full_text_corpus(
     full = corpus_subset(corp, ids=[focus_id])
     if reference_manifest:
         extra = corpus(reference_manifest)
-        extra_docs = filter_documents(extra.docs, **filters)
-        extra_docs = extra_docs[extra_docs["doc_id"] != focus_id]
+        extra_docs = extra.docs[extra.docs["doc_id"] != focus_id]
         full.docs = pd.concat([full.docs, extra_docs], ignore_index=True)
     return full
 
@@ -291,31 +320,34 @@ def _count_full_text(
     return cleaned, toks, dic, look
 
 
-def _features_references(
-    reference: Path | str | None, filters: dict[str, Any], full_text_ids: list[str]
-) -> ReferenceSet | None:
-    """The selected features-only reference documents that have no full text here.
-
-    None when there is no reference set (``reference=None``).
+def _frame(full: Corpus, focus_id: str, selection: dict[str, Any]) -> dict[str, Any]:
+    """The frame's rules (:func:`analysis.frames.frame_filters`) for the focus of ``full``.
 
     Raises
     ------
     SelectionError
-        When the focus is the only document left (no full-text and no
-        features-only reference).
+        When a window cannot be formed (no focus date, bad window).
+    """
+    focus = full.docs[full.docs["doc_id"] == focus_id].iloc[0]
+    try:
+        return frame_filters(focus, **selection)
+    except FrameError as exc:
+        raise SelectionError(str(exc)) from None
+
+
+def _features_references(reference: Path | str | None, full_text_ids: list[str]) -> ReferenceSet | None:
+    """The features-only reference documents that have no full text here (all of them: the pool).
+
+    None when there is no reference set (``reference=None``) or none is left.
     """
     from analysis.reference import reference_set
 
-    if reference is not None:
-        ref = reference_set(reference).subset(**filters)
-        others = [d for d in ref.docs["doc_id"] if d not in set(full_text_ids)]
-        # none left: no features-only reference (subset(ids=[]) would mean "no filter")
-        ref = ref.subset(ids=others) if others else None
-    else:
-        ref = None
-    if len(full_text_ids) == 1 and (ref is None or len(ref) == 0):
-        raise SelectionError(_NO_REFERENCE_LEFT)
-    return ref
+    if reference is None:
+        return None
+    ref = reference_set(reference)
+    others = [d for d in ref.docs["doc_id"] if d not in set(full_text_ids)]
+    # none left: no features-only reference (subset(ids=[]) would mean "no filter")
+    return ref.subset(ids=others) if others else None
 
 
 def _full_text_tables(toks: Tokens, look: Lookup, focus_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -334,13 +366,11 @@ def _add_features_references(
     ref: ReferenceSet | None,
     dic: Dictionary,
     overlap: str,
-    notes: _Notes,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Append the features-only references to the documents and counts.
 
     Their theme counts come from :func:`analysis.reference.reference_theme_counts`
-    (NaN where the features cannot answer a theme); a note says which themes are
-    unavailable and whether the counts are recomputed without positions.
+    (NaN where the features cannot answer a theme).
 
     Returns
     -------
@@ -358,15 +388,51 @@ def _add_features_references(
     rdocs["source"] = "features"
     docs = pd.concat([docs, rdocs], ignore_index=True)
     rcounts = reference_theme_counts(ref, dic, overlap=overlap)
+    counts = pd.concat([counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True)
+    return docs, counts, rcounts
+
+
+def _select_frame(
+    pool_docs: pd.DataFrame,
+    pool_counts: pd.DataFrame,
+    rcounts: pd.DataFrame | None,
+    filters: dict[str, Any],
+    focus_id: str,
+    notes: Notes,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The focus and the references of the frame, out of the pool.
+
+    Notes which themes the frame's features-only references cannot answer, and
+    whether their counts are recomputed without positions.
+
+    Returns
+    -------
+    (documents, counts, features-only theme counts of the frame)
+
+    Raises
+    ------
+    SelectionError
+        When no reference is in the frame.
+    """
+    refs = select_references(pool_docs[pool_docs["role"] == "reference"], filters)
+    if refs.empty:
+        raise SelectionError(_NO_REFERENCE_LEFT)
+    keep = {focus_id, *refs["doc_id"]}
+    docs = pool_docs[pool_docs["doc_id"].isin(keep)].reset_index(drop=True)
+    counts = pool_counts[pool_counts["doc_id"].isin(keep)].reset_index(drop=True)
+    if rcounts is None:
+        return docs, counts, None
+    rcounts = rcounts[rcounts["doc_id"].isin(keep)].reset_index(drop=True)
+    if rcounts.empty:
+        return docs, counts, None
     missing = rcounts[~rcounts["available"]]
-    if not missing.empty:
-        for theme, group in missing.groupby("theme"):
-            pats = sorted(set("; ".join(group["unavailable_patterns"]).split("; ")))
-            n_docs = group["doc_id"].nunique()
-            notes.add("unavailable_theme", theme=theme, n_docs=n_docs, patterns=", ".join(pats))
+    for theme, group in missing.groupby("theme"):
+        pats = sorted(set("; ".join(group["unavailable_patterns"]).split("; ")))
+        notes.add(
+            "unavailable_theme", theme=theme, n_docs=group["doc_id"].nunique(), patterns=", ".join(pats)
+        )
     if not rcounts["exact"].all():
         notes.add("recomputed_counts")
-    counts = pd.concat([counts, rcounts[["doc_id", "theme", "parent", "count", "tokens"]]], ignore_index=True)
     return docs, counts, rcounts
 
 
@@ -443,7 +509,7 @@ def _theme_table(
     *,
     min_count: int,
     conf_level: float,
-    notes: _Notes,
+    notes: Notes,
 ) -> pd.DataFrame:
     """The theme comparison with labels, ``is_root`` and ``cross_language`` (noted when true)."""
     from analysis.textstat import textstat_theme_comparison
@@ -475,7 +541,7 @@ def _word_keyness(
     remove_stopwords: bool,
     min_count: int,
     conf_level: float,
-    notes: _Notes,
+    notes: Notes,
 ) -> tuple[pd.DataFrame | None, str]:
     """Word-level keyness, against the reference documents in the focus language only.
 

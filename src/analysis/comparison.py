@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.corpus import Corpus
     from analysis.dictionary import Dictionary
+    from analysis.frames import Sensitivity
     from analysis.lookup import Lookup
     from analysis.tokens import Tokens
 
@@ -50,6 +51,13 @@ class Comparison:
         What the reader must know (cross-language comparison, unavailable patterns...).
     notes_fr : list of str
         The same notes in French (for French reports).
+    frame : dict
+        The comparison's frame (:func:`analysis.frames.describe_frame`): its rules
+        (language, parties, genre, window, since, until...) and its documents'
+        number, words, languages, genres and date range.
+    sensitivity : analysis.frames.Sensitivity or None
+        The theme comparison under the frames of the sensitivity panel
+        (:func:`analysis.frames.textstat_frames`).
     """
 
     focus: dict[str, Any]
@@ -67,6 +75,8 @@ class Comparison:
     parameters: dict[str, Any] = field(default_factory=dict)
     notes_fr: list[str] = field(default_factory=list)
     unavailable: pd.DataFrame | None = None
+    frame: dict[str, Any] = field(default_factory=dict)
+    sensitivity: Sensitivity | None = None
 
     def notes_in(self, lang: str) -> list[str]:
         """The notes in French or English."""
@@ -84,3 +94,29 @@ class Comparison:
             rates = rates[rates["parent"] == ""]
         meta = self.documents[["doc_id", "title", "date", "language", "genre", "role"]]
         return rates.merge(meta, on="doc_id", how="left")
+
+
+class Notes:
+    """What the reader of a comparison must know, in English (``en``) and French (``fr``), in the order found.
+
+    :func:`analysis.compare.compare` fills it; the comparison keeps ``en`` as ``notes`` and ``fr``
+    as ``notes_fr``.
+
+    Examples
+    --------
+    >>> n = Notes()
+    >>> n.add("no_same_language", focus_language="fr")
+    >>> n.fr[0].startswith("aucune référence")
+    True
+    """
+
+    def __init__(self) -> None:
+        self.en: list[str] = []
+        self.fr: list[str] = []
+
+    def add(self, name: str, **fields: Any) -> None:
+        """Add note ``name`` of :data:`analysis.i18n.NOTES` in both languages, filled with ``fields``."""
+        from analysis.i18n import NOTES
+
+        self.en.append(NOTES["en"][name].format(**fields))
+        self.fr.append(NOTES["fr"][name].format(**fields))

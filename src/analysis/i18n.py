@@ -122,6 +122,11 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         "similarity": ["Rang", "Titre", "Date", "Langue", "Cosinus"],
         "references": ["Id", "Date", "Parties", "Langue", "Genre", "Source", "Licence"],
         "appendix": ["Id", "Thème", "Motifs (fr)", "Motifs (en)"],
+        "sensitivity": ["Thème", "Cadre retenu", "Toutes", "Même langue", "Même genre", "Mêmes parties",
+                        "24 mois", "Retrait", "Statut"],
+        "frames": ["Cadre", "Références", "Mots", "Du", "Au"],
+        "frame_names": ["Cadre retenu", "Toutes les références", "Même langue", "Même langue et genre",
+                        "Mêmes parties", "24 mois précédents", "Retrait d'une référence"],
     },
     "en": {
         "themes": ["Theme", "n (text)", "Text /1000", "Ref. /1000", "G2", "p (Holm)", "Log Ratio", "LRC",
@@ -129,6 +134,11 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         "similarity": ["Rank", "Title", "Date", "Language", "Cosine"],
         "references": ["Id", "Date", "Parties", "Language", "Genre", "Source", "Licence"],
         "appendix": ["Id", "Theme", "Patterns (fr)", "Patterns (en)"],
+        "sensitivity": ["Theme", "Selected", "All", "Same language", "Same genre", "Same parties",
+                        "24 months", "Leave-one-out", "Status"],
+        "frames": ["Frame", "References", "Words", "From", "To"],
+        "frame_names": ["Selected frame", "All references", "Same language", "Same language and genre",
+                        "Same parties", "Previous 24 months", "Leave one reference out"],
     },
 }  # fmt: skip
 """Column headers of the brief's tables."""
@@ -421,6 +431,41 @@ def fmt_percent_tick(x: float, lang: str) -> str:
     ('25\\u202f%', '25%')
     """
     return f"{x * 100:.0f}{NNBSP if lang == 'fr' else ''}%"
+
+
+def fmt_date(iso: str, lang: str = "fr") -> str:
+    """Write an ISO date (``YYYY-MM-DD``) in words, with Babel's long date format.
+
+    Anything else is returned as given (an empty or partial date stays readable).
+
+    Examples
+    --------
+    >>> fmt_date("2024-09-26", "fr"), fmt_date("2024-09-26", "en"), fmt_date("2024", "en")
+    ('26 septembre 2024', 'September 26, 2024', '2024')
+    """
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    try:
+        day = dt.date.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    return format_date(day, format="long", locale="fr" if lang == "fr" else "en")
+
+
+def language_name(code: str, lang: str = "fr") -> str:
+    """The name of a language code in French or English (Babel's CLDR names).
+
+    Examples
+    --------
+    >>> language_name("fr", "fr"), language_name("en", "fr"), language_name("fr", "en")
+    ('français', 'anglais', 'French')
+    """
+    from babel import Locale
+
+    names = Locale.parse("fr" if lang == "fr" else "en").languages
+    return str(names.get(str(code), code))
 
 
 def human_size(n: int) -> str:

@@ -85,6 +85,7 @@ def compare_arguments(
     reference_parties: list[str] | None = None,
     since: str = "",
     until: str = "",
+    window: str = "",
     min_count: int = 3,
 ) -> dict[str, Any]:
     """The arguments of :func:`analysis.compare.compare` from notebook parameters (empty = default).
@@ -93,15 +94,18 @@ def compare_arguments(
     --------
     >>> compare_arguments(focus_id="x", since="2020-01-01")["since"]
     '2020-01-01'
+    >>> compare_arguments(focus_id="x")["reference_language"]  # empty: the focus's language
+    'focus'
     """
     return {
         "focus_id": focus_id,
         "corpus_manifest": or_default(corpus_manifest, config.RAW_MANIFEST),
         "dictionary_path": or_default(dictionary_path, config.DEFAULT_DICTIONARY),
-        "reference_language": or_default(reference_language, None),
+        "reference_language": or_default(reference_language, "focus"),
         "parties": or_default(reference_parties, None),
         "since": or_default(since, None),
         "until": or_default(until, None),
+        "window": or_default(window, None),
         "min_count": min_count,
     }
 
@@ -196,37 +200,122 @@ class Brief:
             out["unavailable"] = write_csv(self.comp.unavailable, tables / "unavailable_themes.csv")
         if self.comp.words is not None:
             out["words"] = write_csv(self.comp.words, tables / "words.csv")
+        if self.comp.sensitivity is not None:
+            frames = self.comp.sensitivity.frames.copy()
+            for col in ("languages", "genres"):
+                frames[col] = frames[col].map(lambda d: "; ".join(f"{k}: {v}" for k, v in d.items()))
+            out["frames"] = write_csv(frames, tables / "frames.csv")
+            out["sensitivity"] = write_csv(self.comp.sensitivity.results, tables / "sensitivity.csv")
+            out["stability"] = write_csv(self.comp.sensitivity.stability, tables / "stability.csv")
         return out
 
     # ----------------------------------------------------------------- sections
     def title_page(self, title: str = "") -> Block:
-        """Title page: the focus statement, its date and parties, run date, corpus summary."""
+        """Title page: the focus (title, date, parties, genre, language, source), the frame, the run.
+
+        The frame is said in words (:func:`frame_line`); themes the references
+        cannot answer are named here, not only in a note.
+        """
         import datetime as dt
 
         f, t = self.comp.focus, self.t
-        refs = self.comp.documents[self.comp.documents["role"] == "reference"]
-        by_lang = refs.groupby("language").size().to_dict()
-        by_language = ", ".join(t["count_item"].format(key=k, value=v) for k, v in sorted(by_lang.items()))
-        corpus_line = t["corpus_line"].format(n=len(refs), by_language=by_language)
         dic = self.comp.dictionary
+        source = " — ".join(str(x) for x in (f.get("publisher"), f.get("source_url")) if x)
         facts = {
             t["focus"]: f["title"],
             t["date"]: f["date"],
             t["parties"]: f["parties"],
             t["genre"]: i18n.GENRES[self.lang].get(f["genre"], f["genre"]),
-            t["language"]: f["language"],
+            t["language"]: i18n.language_name(str(f["language"]), self.lang),
+            t["source"]: source or "–",
             t["tokens"]: i18n.fmt_number(int(f["n_tokens"]), self.lang, 0),
-            t["corpus"]: corpus_line,
+            t["corpus"]: self.frame_line(),
             t["dictionary"]: f"{dic.name} {dic.version}",
             t["run_date"]: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             t["run"]: self.run_id,
         }
+        if self.comp.unavailable is not None and len(self.comp.unavailable):
+            facts[t["unavailable"]] = ", ".join(self.labels.get(x, x) for x in self.comp.unavailable["theme"])
         return title_page_block(title or t["title"], f["title"], facts, self.lang, kicker=t["kicker"])
 
+    def frame_line(self) -> str:
+        """The frame in one line: number of references, languages, dates, words, rules.
+
+        Examples
+        --------
+        >>> from analysis.compare import compare
+        >>> Brief(comp=compare(), lang="en", folder=output_folder()).frame_line()  # doctest: +ELLIPSIS
+        '... reference statements in French, ... to ... (... words)'
+        """
+        from analysis.report.findings import frame_rules
+
+        frame = self.comp.frame
+        languages = [i18n.language_name(k, self.lang) for k in frame.get("languages", {})]
+        return self.t["corpus_line"].format(
+            n=i18n.fmt_number(frame.get("n_documents", 0), self.lang, 0),
+            languages=", ".join(languages),
+            first=i18n.fmt_date(frame.get("date_min", ""), self.lang),
+            last=i18n.fmt_date(frame.get("date_max", ""), self.lang),
+            words=i18n.fmt_number(frame.get("n_tokens", 0), self.lang, 0),
+            rules=frame_rules(frame, self.lang),
+        )
+
     def executive_summary(self) -> Block:
-        """3–6 findings computed from the results, then the notes the reader must keep in mind."""
+        """The frame, the findings that hold in every frame, those that depend on it, and the caveats."""
 
         return concat(section(self.t["summary"]), bullet_list(findings(self.comp, self.lang)))
+
+    def sensitivity(self) -> Block:
+        """Table: each main theme's difference under every frame of the panel, and its status."""
+        import pandas as pd
+
+        from analysis.frames import MIN_FRAME_DOCUMENTS, PANEL
+        from analysis.report.findings import finding_table
+
+        sens, t = self.comp.sensitivity, self.t
+        if sens is None:
+            return concat()
+        themes = finding_table(self.comp)
+        results = sens.results.set_index(["frame", "theme"])
+        formed = dict(zip(sens.frames["frame"], sens.frames["formed"], strict=True))
+        elsewhere = sens.stability.set_index("theme")["elsewhere"]
+        shown = [x for x in themes.itertuples() if x.finding != "none" or elsewhere.get(x.theme)]
+
+        def cell(frame: str, theme: str) -> str:
+            if not formed.get(frame):
+                return "n/a" if self.lang != "fr" else "n/d"
+            if frame == "leave_one_out":
+                row = sens.stability.set_index("theme").loc[theme]
+                return (
+                    f"{int(row['loo_kept'])}/{int(row['loo_total'])}" if row["direction"] != "none" else "–"
+                )
+            r = results.loc[(frame, theme)]
+            if r["direction"] not in ("over", "under"):
+                return "–" if r["direction"] != "n/a" else ("n/a" if self.lang != "fr" else "n/d")
+            arrow = "↑" if r["direction"] == "over" else "↓"
+            return f"{arrow} {i18n.fmt_number(2 ** abs(float(r['lrc'])), self.lang, 1)}"
+
+        rows = [
+            [self.labels.get(x.theme, x.theme), *[cell(fr, x.theme) for fr in PANEL], t[f"status_{x.status}"]]
+            for x in shown
+        ]
+        view = pd.DataFrame(rows, columns=i18n.COLUMNS[self.lang]["sensitivity"])
+        frames = sens.frames.copy()
+        names = dict(zip(PANEL, i18n.COLUMNS[self.lang]["frame_names"], strict=True))
+        fview = pd.DataFrame({
+            "frame": frames["frame"].map(names), "n": frames["n_documents"],
+            "words": frames["n_tokens"].map(lambda n: i18n.fmt_number(int(n), self.lang, 0)),
+            "from": frames["date_min"].map(lambda d: i18n.fmt_date(d, self.lang) if d else "–"),
+            "to": frames["date_max"].map(lambda d: i18n.fmt_date(d, self.lang) if d else "–"),
+        })  # fmt: skip
+        fview.columns = i18n.COLUMNS[self.lang]["frames"]
+        return concat(
+            section(t["sensitivity"]),
+            paragraphs([t["sensitivity_intro"].format(min=MIN_FRAME_DOCUMENTS)]),
+            table(view, caption=t["sensitivity_cap"], lang=self.lang, max_rows=40),
+            table(fview, caption=t["frames_cap"], lang=self.lang,
+                  number_format={fview.columns[1]: "d"}),
+        )  # fmt: skip
 
     def theme_profile(self) -> Block:
         """Figure: focus rate per theme beside the reference median and IQR."""

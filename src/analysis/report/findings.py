@@ -1,23 +1,51 @@
 """Plain-language findings computed from a comparison (the report's executive summary).
 
-Every sentence is built from the numbers of a :class:`analysis.compare.Comparison`;
-nothing here is written for one particular statement. The sentences are templates
-of :data:`analysis.i18n.FINDINGS`.
+Every sentence is built from the numbers of a :class:`analysis.compare.Comparison`
+and names the frame it is true under; nothing here is written for one particular
+statement. The sentences are templates of :data:`analysis.i18n.FINDINGS`.
+
+The rules (issue "Trustworthy comparisons"):
+
+- the first sentence states the frame (:func:`frame_sentence`);
+- a *finding* is a root theme whose difference is significant (Holm-corrected
+  exact test) with a confidence interval of the Log Ratio that excludes 0 in
+  the comparison's frame, and **stable** in the sensitivity panel; a
+  frame-dependent difference is named as such, never as a finding;
+- a ratio is the conservative bound (LRC), with the raw counts beside it; a
+  theme with no occurrence in the references is said to have none (no ratio);
+- document ranks are given only when the reference median is above 0, with the
+  number of references;
+- ties are named in full, in a stable order (count, then label).
+
+Examples
+--------
+>>> from analysis.compare import compare
+>>> out = findings(compare(), "en")
+>>> out[0].startswith("Frame of comparison")
+True
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
-from analysis.i18n import FINDINGS, fmt_number, fmt_pvalue
+from analysis.i18n import FINDINGS, GENRES, fmt_date, fmt_number, language_name
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from analysis.compare import Comparison
 
 logger = logging.getLogger(__name__)
 
-ALPHA = 0.05
+#: A frame's references ending this many months before the focus are noted.
+DATED_MONTHS = 24
+
+
+def _f(lang: str) -> dict[str, str]:
+    return FINDINGS["fr" if lang == "fr" else "en"]
 
 
 def _label(row, lang: str) -> str:
@@ -27,12 +55,277 @@ def _label(row, lang: str) -> str:
 def _list(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    last = FINDINGS["fr" if lang == "fr" else "en"]["and"]
-    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+    return ", ".join(items[:-1]) + f" {_f(lang)['and']} " + items[-1]
 
 
-def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str]:
-    """Return 3 to 6 plain-language findings about the focus statement.
+def _n(x: float, lang: str) -> str:
+    return fmt_number(int(x), lang, 0)
+
+
+def genre_summary(genres: dict[str, int], lang: str) -> str:
+    """Genres with their number of documents, most frequent first (names merged when they read the same).
+
+    Examples
+    --------
+    >>> genre_summary({"joint_statement": 5, "statement": 3, "declaration": 1}, "fr")
+    'déclaration conjointe (5), déclaration (4)'
+    """
+    names: dict[str, int] = {}
+    for code, n in genres.items():
+        name = GENRES["fr" if lang == "fr" else "en"].get(code, code)
+        names[name] = names.get(name, 0) + int(n)
+    return ", ".join(f"{k} ({v})" for k, v in sorted(names.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def frame_sentence(frame: dict, lang: str = "fr") -> str:
+    """One sentence stating a comparison's frame: documents, languages, words, genres, dates, rules.
+
+    Examples
+    --------
+    >>> s = frame_sentence({"n_documents": 2, "n_tokens": 1200, "languages": {"fr": 2},
+    ...     "genres": {"communique": 2}, "date_min": "2020-09-13", "date_max": "2020-10-01"}, "en")
+    >>> for part in s.split(", dated"):
+    ...     print(part)
+    Frame of comparison: 2 reference statements in French (1,200 words; communiqué (2))
+     September 13, 2020 to October 1, 2020.
+    """
+    f = _f(lang)
+    return f["frame"].format(
+        n=_n(frame.get("n_documents", 0), lang),
+        languages=_list([language_name(k, lang) for k in frame.get("languages", {})], lang),
+        words=_n(frame.get("n_tokens", 0), lang),
+        genres=genre_summary(frame.get("genres", {}), lang),
+        first=fmt_date(frame.get("date_min", ""), lang),
+        last=fmt_date(frame.get("date_max", ""), lang),
+        rules=frame_rules(frame, lang),
+    )
+
+
+def frame_rules(frame: dict, lang: str = "fr") -> str:
+    """The rules of a frame beyond its language, as a clause (window, parties, genre), or "".
+
+    Examples
+    --------
+    >>> frame_rules({"window": "24M", "parties": ["France", "Canada"]}, "en")
+    ', in the 24M before the text, with France and Canada'
+    """
+    f = _f(lang)
+    rules = ""
+    if frame.get("window"):
+        rules += f["rule_window"].format(window=frame["window"])
+    if frame.get("parties"):
+        parties = frame["parties"]
+        rules += f["rule_parties"].format(
+            parties=parties if isinstance(parties, str) else _list(parties, lang)
+        )
+    if frame.get("genre"):
+        genres = frame["genre"] if not isinstance(frame["genre"], str) else [frame["genre"]]
+        names = sorted({GENRES["fr" if lang == "fr" else "en"].get(g, g) for g in genres})
+        rules += f["rule_genre"].format(genres=_list(names, lang))
+    return rules
+
+
+def finding_table(comp: Comparison) -> pd.DataFrame:
+    """Root themes with their finding in the comparison's frame and its stability.
+
+    Columns of the theme table plus ``finding`` (``over``, ``under`` or ``none``:
+    :func:`analysis.frames.finding_direction`) and, from the sensitivity panel,
+    ``status`` (``stable``, ``frame-dependent``, ``none``; ``unchecked`` without a
+    panel), ``disagree``, ``flips``, ``loo_kept``, ``loo_total``.
+
+    Examples
+    --------
+    >>> from analysis.compare import compare
+    >>> t = finding_table(compare())
+    >>> set(t["status"]) <= {"stable", "frame-dependent", "none"}
+    True
+    """
+    from analysis.frames import finding_direction
+
+    themes = comp.themes[comp.themes["is_root"]].copy()
+    themes["finding"] = [finding_direction(r) for _, r in themes.iterrows()]
+    if comp.sensitivity is None:
+        themes["status"] = themes["finding"].map(lambda d: "none" if d == "none" else "unchecked")
+        for col in ("disagree", "flips"):
+            themes[col] = ""
+        themes["loo_kept"] = themes["loo_total"] = 0
+        return themes
+    stab = comp.sensitivity.stability[["theme", "status", "disagree", "flips", "loo_kept", "loo_total"]]
+    return themes.merge(stab, on="theme", how="left").fillna({"status": "none", "disagree": "", "flips": ""})
+
+
+def _dominant(themes: pd.DataFrame, lang: str, min_count: int) -> list[str]:
+    f = _f(lang)
+    total = int(themes["focus_count"].sum())
+    if total < min_count:
+        return [f["few_hits"].format(n=total)]
+    present = themes[themes["focus_count"] > 0].copy()
+    present["shown"] = [_label(r, lang) for _, r in present.iterrows()]
+    present = present.sort_values(["focus_count", "shown"], ascending=[False, True], kind="stable")
+    cutoff = int(present["focus_count"].iloc[min(2, len(present) - 1)])
+    top = present[present["focus_count"] >= cutoff]
+    parts = [f["rate_item"].format(label=r["shown"], n=_n(r.focus_count, lang)) for _, r in top.iterrows()]
+    share = top["focus_count"].sum() / total * 100
+    out = [
+        f["dominant"].format(items=_list(parts, lang), share=fmt_number(share, lang, 0), n=_n(total, lang))
+    ]
+    for n, group in top.groupby("focus_count", sort=False):
+        if len(group) > 1:
+            out.append(
+                f["tie"].format(k=len(group), n=_n(n, lang), items=_list(group["shown"].tolist(), lang))
+            )
+    return out
+
+
+def _finding_item(r, lang: str) -> str:
+    f = _f(lang)
+    fields = {"label": _label(r, lang), "a": _n(r.focus_count, lang), "n1": _n(r.focus_tokens, lang),
+              "b": _n(r.reference_count, lang), "n2": _n(r.reference_tokens, lang),
+              "n": _n(r.n_reference_docs, lang)}  # fmt: skip
+    if r.reference_count == 0:
+        return f["zero_item"].format(**fields)
+    ratio = fmt_number(2 ** abs(r.lrc), lang, 1)
+    return f["over_item" if r.finding == "over" else "under_item"].format(ratio=ratio, **fields)
+
+
+def _stable(table: pd.DataFrame, comp: Comparison, lang: str) -> list[str]:
+    f = _f(lang)
+    formed = 0
+    if comp.sensitivity is not None:
+        frames = comp.sensitivity.frames
+        formed = int(frames.loc[frames["formed"] & (frames["frame"] != "leave_one_out"), "frame"].nunique())
+    out = []
+    for direction in ("over", "under"):
+        rows = table[(table["finding"] == direction) & (table["status"].isin(["stable", "unchecked"]))]
+        rows = rows.assign(_abs=rows["lrc"].abs(), shown=[_label(r, lang) for _, r in rows.iterrows()])
+        rows = rows.sort_values(["_abs", "shown"], ascending=[False, True], kind="stable")
+        if len(rows):
+            items = [_finding_item(r, lang) for _, r in rows.iterrows()]
+            out.append(f[direction].format(k=_n(formed, lang), items=_list(items, lang)))
+    if not out:
+        out.append(f["no_finding"])
+    return out
+
+
+def _dependent(table: pd.DataFrame, comp: Comparison, lang: str) -> list[str]:
+    f = _f(lang)
+    rows = table[table["status"] == "frame-dependent"]
+    if rows.empty:
+        return []
+    n_refs = int(comp.frame.get("n_documents", 0))
+    items = []
+    for _, r in rows.iterrows():
+        flips = [x for x in str(r["flips"]).split(";") if x]
+        weak = [x for x in str(r["disagree"]).split(";") if x and x not in flips]
+
+        def phrase(name: str, r=r) -> str:
+            k = int(r["loo_total"]) - int(r["loo_kept"])
+            return f[f"frame_{name}"].format(k=_n(k, lang), n=_n(n_refs, lang))
+
+        why = []
+        if weak:
+            why.append(f["not_significant"].format(frames=_list([phrase(x) for x in weak], lang)))
+        if flips:
+            why.append(f["flipped"].format(frames=_list([phrase(x) for x in flips], lang)))
+        items.append(
+            f["dependent_item"].format(
+                label=_label(r, lang), direction=f[f"direction_{r['finding']}"], why="; ".join(why)
+            )
+        )
+    return [f["dependent"].format(items=_list(items, lang))]
+
+
+def _absent_and_ranks(table: pd.DataFrame, comp: Comparison, lang: str) -> list[str]:
+    f = _f(lang)
+    out = []
+    n = int(table["n_reference_docs"].iloc[0]) if len(table) else 0
+    absent = table[(table["focus_count"] == 0) & (table["reference_median"] > 0)]
+    absent = absent.assign(shown=[_label(r, lang) for _, r in absent.iterrows()])
+    absent = absent.sort_values(["reference_median", "shown"], ascending=[False, True], kind="stable")
+    if len(absent):
+        items = [f["absent_item"].format(label=r.shown, median=fmt_number(r.reference_median, lang))
+                 for r in absent.itertuples()]  # fmt: skip
+        out.append(f["absent"].format(n=_n(n, lang), items=_list(items, lang)))
+    high = table[table["testable"] & (table["reference_median"] > 0) & (table["percentile"] >= 90)]
+    if len(high):
+        rates = comp.counts.pivot_table(index="doc_id", columns="theme", values="per_1000", aggfunc="sum")
+        refs = [d for d in rates.index if d != comp.focus_id]
+        items = []
+        high = high.assign(shown=[_label(r, lang) for _, r in high.iterrows()])
+        for r in high.sort_values(
+            ["percentile", "shown"], ascending=[False, True], kind="stable"
+        ).itertuples():
+            below = int((rates.loc[refs, r.theme].fillna(0) < rates.loc[comp.focus_id, r.theme]).sum())
+            items.append(f["rank_item"].format(label=r.shown, k=_n(below, lang), n=_n(len(refs), lang),
+                                               median=fmt_number(r.reference_median, lang)))  # fmt: skip
+        out.append(f["high"].format(items=_list(items, lang)))
+    return out
+
+
+def _similar(comp: Comparison, lang: str) -> list[str]:
+    f = _f(lang)
+    sim = comp.similarity[comp.similarity["cosine"] > 0].head(3)
+    if not len(sim):
+        return []
+    short = [t if len(t) <= 90 else t[:89].rstrip() + "…" for t in sim["title"]]
+    parts = [
+        f["similar_item"].format(title=t, date=r.date, cosine=fmt_number(r.cosine, lang, 2))
+        for t, r in zip(short, sim.itertuples(), strict=True)
+    ]
+    return [f["similar"].format(items=_list(parts, lang))]
+
+
+def months_between(earlier: str, later: str) -> int | None:
+    """Whole calendar months from one ISO date to a later one (None when either is not a date).
+
+    Examples
+    --------
+    >>> months_between("2022-06-10", "2024-09-26"), months_between("", "2024-09-26")
+    (27, None)
+    """
+    if not (
+        re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(earlier)) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(later))
+    ):
+        return None
+    (y1, m1, d1), (y2, m2, d2) = (map(int, str(d).split("-")) for d in (earlier, later))
+    return (y2 - y1) * 12 + (m2 - m1) - (1 if d2 < d1 else 0)
+
+
+def _caveats(comp: Comparison, lang: str) -> list[str]:
+    f = _f(lang)
+    caveats = []
+    frame = comp.frame
+    langs = list(frame.get("languages", {}))
+    if len(set(langs) | {comp.focus.get("language")}) > 1:
+        caveats.append(f["cross_language"].format(langs=_list([language_name(x, lang) for x in langs], lang)))
+    n_tokens = int(comp.focus.get("n_tokens", 0))
+    if n_tokens < 1000:
+        caveats.append(f["short"].format(n=_n(n_tokens, lang)))
+    if comp.focus.get("genre") == "press_article":
+        caveats.append(f["press_article"])
+    months = months_between(frame.get("date_max", ""), str(comp.focus.get("date", "")))
+    if months is not None and months > DATED_MONTHS:
+        caveats.append(f["dated"].format(last=fmt_date(frame["date_max"], lang), months=months))
+    if comp.sensitivity is not None:
+        from analysis.frames import MIN_FRAME_DOCUMENTS
+
+        frames = comp.sensitivity.frames
+        unformed = frames.loc[
+            ~frames["formed"] & ~frames["frame"].isin(["selected", "leave_one_out"]), "frame"
+        ]
+        if len(unformed):
+            names = [f[f"unformed_{x}"] for x in unformed]
+            caveats.append(f["unformed"].format(min=MIN_FRAME_DOCUMENTS, frames=_list(names, lang)))
+    if comp.unavailable is not None and len(comp.unavailable):
+        labels = comp.dictionary.labels(lang)
+        names = [labels.get(t, t) for t in comp.unavailable["theme"]]
+        caveats.append(f["unavailable"].format(themes=_list(names, lang)))
+    sep = " ; " if lang == "fr" else "; "
+    return [f["caveats"].format(caveats=sep.join(caveats))] if caveats else []
+
+
+def findings(comp: Comparison, lang: str = "fr") -> list[str]:
+    """The executive summary: the frame, then findings and the differences that depend on the frame.
 
     Parameters
     ----------
@@ -40,108 +333,30 @@ def findings(comp: Comparison, lang: str = "fr", max_items: int = 6) -> list[str
         The comparison the report shows.
     lang : {"fr", "en"}
         Language of the sentences (any other language gets the English ones).
-    max_items : int
-        Largest number of findings.
 
     Returns
     -------
     list of str
-        The findings, most important first; the last one lists the caveats.
+        The frame; the dominant themes (ties named); the stable findings (or that
+        there is none); the frame-dependent differences; themes absent from the
+        text though common in the references, and document ranks; the closest
+        statements; the caveats.
 
     Examples
     --------
     >>> from analysis.compare import compare
     >>> out = findings(compare(), "en")
-    >>> 3 <= len(out) <= 6
+    >>> any(s.startswith("The themes most present") for s in out)
     True
     """
-    f = FINDINGS["fr" if lang == "fr" else "en"]
-    themes = comp.themes[comp.themes["is_root"]].copy()
-    n_ref = int(themes["n_reference_docs"].iloc[0]) if len(themes) else 0
-    out: list[str] = []
-
-    # 1. what dominates the focus
     min_count = int(comp.parameters.get("min_count", 3))
-    top = themes[themes["focus_count"] > 0].sort_values("focus_count", ascending=False).head(3)
-    total_hits = int(themes["focus_count"].sum())
-    if total_hits < min_count:
-        out.append(f["few_hits"].format(n=total_hits))
-    else:
-        parts = [
-            f["rate_item"].format(label=_label(r, lang), rate=fmt_number(r.focus_per_1000, lang))
-            for _, r in top.iterrows()
-        ]
-        share = top["focus_count"].sum() / total_hits * 100
-        out.append(
-            f["dominant"].format(items=_list(parts, lang), share=fmt_number(share, lang, 0), n=total_hits)
-        )
-
-    # 2. over-represented themes against the pooled reference
-    sig = themes[(themes["testable"]) & (themes["p_holm"] < ALPHA)]
-    over = sig[sig["log_ratio"] > 0].sort_values("log_ratio", ascending=False).head(3)
-
-    def ratio_item(r) -> str:
-        return f["ratio_item"].format(
-            label=_label(r, lang), ratio=fmt_number(2**r.log_ratio, lang), p=fmt_pvalue(r.p_holm, lang)
-        )
-
-    if len(over):
-        parts = [ratio_item(r) for _, r in over.iterrows()]
-        out.append(f["over"].format(n=n_ref, items=_list(parts, lang)))
-    else:
-        testable = themes[themes["testable"]].sort_values("log_ratio", ascending=False).head(1)
-        if len(testable):
-            out.append(f["no_over"].format(item=ratio_item(testable.iloc[0])))
-
-    # 3. under-represented or absent themes that are common in the reference
-    under = sig[sig["log_ratio"] < 0].sort_values("log_ratio").head(3)
-    absent = themes[(themes["focus_count"] == 0) & (themes["reference_median"] > 0)]
-    if len(under):
-        parts = [
-            f["under_item"].format(
-                label=_label(r, lang),
-                focus=fmt_number(r.focus_per_1000, lang),
-                reference=fmt_number(r.reference_per_1000, lang),
-            )
-            for _, r in under.iterrows()
-        ]
-        out.append(f["under"].format(items=_list(parts, lang)))
-    elif len(absent):
-        names = [_label(r, lang) for _, r in absent.head(4).iterrows()]
-        out.append(f["absent"].format(items=_list(names, lang)))
-
-    # 4. document-level position (documents as units)
-    # only themes frequent enough to be tested (a single occurrence in a short text can
-    # outrank every reference document by chance)
-    high = themes[themes["testable"] & (themes["percentile"] >= 90)].sort_values(
-        "percentile", ascending=False
-    )
-    if len(high):
-        names = [
-            f["percentile_item"].format(label=_label(r, lang), percentile=fmt_number(r.percentile, lang, 0))
-            for _, r in high.head(4).iterrows()
-        ]
-        out.append(f["high"].format(items=_list(names, lang)))
-
-    # 5. most similar statements
-    sim = comp.similarity[comp.similarity["cosine"] > 0].head(3)
-    if len(sim) and total_hits >= min_count:
-        short = [t if len(t) <= 90 else t[:89].rstrip() + "…" for t in sim["title"]]
-        parts = [
-            f["similar_item"].format(title=t, date=r.date, cosine=fmt_number(r.cosine, lang, 2))
-            for t, r in zip(short, sim.itertuples(), strict=True)
-        ]
-        out.append(f["similar"].format(items=_list(parts, lang)))
-
-    # 6. caveats the reader must keep in mind
-    caveats = []
-    if bool(comp.themes["cross_language"].any()):
-        caveats.append(f["cross_language"])
-    n_tokens = int(comp.focus.get("n_tokens", 0))
-    if n_tokens < 1000:
-        caveats.append(f["short"].format(n=n_tokens))
-    if comp.focus.get("genre") == "press_article":
-        caveats.append(f["press_article"])
-    if caveats:
-        out.append(f["caveats"].format(caveats="; ".join(caveats)))
-    return out[:max_items]
+    table = finding_table(comp)
+    out = [frame_sentence(comp.frame, lang), *_dominant(table, lang, min_count)]
+    if int(table["focus_count"].sum()) >= min_count:
+        out += _stable(table, comp, lang)
+        out += _dependent(table, comp, lang)
+    out += _absent_and_ranks(table, comp, lang)
+    if int(table["focus_count"].sum()) >= min_count:
+        out += _similar(comp, lang)
+    out += _caveats(comp, lang)
+    return out

@@ -90,7 +90,7 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
     resolved, _per_notebook = validate_parameters(params or {}, notebooks)
     if {"focus_id", "reference_language", "since"} <= set(resolved):
         keys = ("focus_id", "corpus_manifest", "dictionary_path", "reference_language", "reference_parties",
-                "since", "until", "min_count")  # fmt: skip
+                "since", "until", "window", "min_count")  # fmt: skip
         try:  # the pre-check (it reads the manifests and the dictionary) spends the run's budget too
             with time_budget(total):
                 arguments = compare_arguments(**{k: resolved[k] for k in keys if k in resolved})

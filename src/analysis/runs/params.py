@@ -33,7 +33,7 @@ RESERVED_PARAMETERS = frozenset({"output_dir"})
 """Set by :func:`analysis.runs.run` itself (the run folder), never by the caller."""
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "lang": config.LANGUAGES,
-    "reference_language": ("", *config.LANGUAGES),
+    "reference_language": ("", "all", *config.LANGUAGES),
 }
 """Parameters with a closed set of values (checked before any kernel starts)."""
 _NON_NEGATIVE = frozenset({"kwic_window", "min_count"})
