@@ -203,3 +203,14 @@ def test_every_summary_sentence_is_stated_under_its_frame():
     row = comp.themes.set_index("theme").loc["arc"]
     n = re.search(r"Arcs \((\d+) occurrences in ([\d,]+) words", _sentence(out, "More frequent"))
     assert (int(n.group(1)), int(n.group(2).replace(",", ""))) == (row["focus_count"], row["focus_tokens"])
+
+
+def test_a_bad_window_is_bad_input_before_any_count():
+    from analysis.compare import SelectionError, check_selection
+
+    with pytest.raises(SelectionError, match="24M"):
+        check_selection(window="24 months")
+    # the seed is dated 2024-09-26 and every French reference is older than 24 months
+    with pytest.raises(SelectionError, match="no reference document left"):
+        check_selection(window="24M")
+    assert check_selection(window="24M", reference_language="all") is None
