@@ -553,11 +553,11 @@ def _word_keyness(
     """
     import pandas as pd
 
+    from analysis.kwic import key_forms
     from analysis.textstat import textstat_keyness
     from analysis.tokens import key_counts
 
-    focus_id = focus_meta["doc_id"]
-    focus_language = focus_meta["language"]
+    focus_id, focus_language = focus_meta["doc_id"], focus_meta["language"]
     same_lang = docs[(docs["role"] == "reference") & (docs["language"] == focus_language)]
     if same_lang.empty:
         notes.add("no_same_language", focus_language=focus_language)
@@ -581,6 +581,7 @@ def _word_keyness(
         focus_counts, focus_tokens, ref_counts, reference_tokens,
         item="term", min_count=min_count, conf_level=conf_level,
     )  # fmt: skip
+    words.insert(1, "form", words["term"].map(key_forms(toks, focus_id)))  # the key as the focus writes it
     words.attrs["reference_documents"] = same_lang["doc_id"].tolist()
     return words, ""
 

@@ -2,6 +2,8 @@
 
 A theme's hits are those of :func:`analysis.lookup.tokens_lookup`; a pattern is
 matched by the same engine (:class:`analysis.matcher.Matcher`), on its own.
+:func:`key_forms` gives the word as the text writes it for each match key (the
+``form`` of the word keyness table).
 
 Examples
 --------
@@ -29,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["kwic", "kwic_text"]
+__all__ = ["key_forms", "kwic", "kwic_text"]
 
 def kwic(
     toks: Tokens,
@@ -158,3 +160,58 @@ def kwic_text(df: pd.DataFrame, width: int = 40) -> str:
         right = post[:width]
         lines.append(f"{label:<{lw}} {left:>{width}} [{kw}] {right}".rstrip())
     return "\n".join(lines)
+
+
+def key_forms(toks: Tokens, doc_id: str | None = None) -> pd.Series:
+    """The form a reader knows for each match key: its most frequent surface form in the text.
+
+    Match keys are folded (``securite``); this gives back the word as written. The
+    rule, over the non-punctuation tokens of ``doc_id`` (all documents when None):
+
+    1. a key whose every occurrence starts with a capital letter (a proper noun, an
+       acronym: ``Canada``, ``OTAN``, ``Indo-Pacifique``) keeps its surface forms (NFC);
+       any other key is written in lower case (the tokens' ``lower`` column), so a
+       sentence-initial ``Sécurité`` counts as ``sécurité``;
+    2. the most frequent of these forms wins; a tie goes to the form met first in the text.
+
+    Parameters
+    ----------
+    toks : Tokens
+        From :func:`analysis.tokens.tokens` (columns ``doc_id, kind, surface, lower, key``).
+    doc_id : str, optional
+        The document whose forms are read.
+
+    Returns
+    -------
+    pandas.Series
+        Key -> form, indexed by key (keys absent from the text are absent).
+
+    Examples
+    --------
+    >>> from analysis.tokens import tokens
+    >>> toks = tokens("Sécurité d'abord. La sécurité, la securite et la sécurité. Le Canada.", language="fr")
+    >>> forms = key_forms(toks)
+    >>> forms["securite"], forms["canada"], forms["la"]
+    ('sécurité', 'Canada', 'la')
+    """
+    import unicodedata
+
+    import pandas as pd
+
+    data = toks.data
+    words = data[data["kind"] != "punct"]
+    if doc_id is not None:
+        words = words[words["doc_id"] == doc_id]
+    surface = words["surface"].map(lambda s: unicodedata.normalize("NFC", s))
+    capital = surface.str[:1].str.isupper().groupby(words["key"]).transform("all").astype(bool)
+    frame = pd.DataFrame(
+        {"key": words["key"].to_numpy(), "form": surface.where(capital, words["lower"]).to_numpy()}
+    )
+    frame["order"] = range(len(frame))
+    ranked = (
+        frame.groupby(["key", "form"], sort=False)["order"]
+        .agg(["size", "min"])
+        .reset_index()
+        .sort_values(["key", "size", "min"], ascending=[True, False, True], kind="mergesort")
+    )
+    return ranked.drop_duplicates("key").set_index("key")["form"].rename("form")

@@ -3,8 +3,8 @@
 Axis titles and captions in French and English (``_UI``, ``_MONTHS``), layout
 constants in inches, the creation of an A4-wide Agg figure, theme and document
 labels, the legend placement, French number formats and the "no data" panel.
-The figures themselves are in :mod:`analysis.textplot` and
-:mod:`analysis.textplot_documents`.
+The figures themselves are in :mod:`analysis.textplot`,
+:mod:`analysis.textplot_documents` and :mod:`analysis.textplot_timeline`.
 
 Examples
 --------

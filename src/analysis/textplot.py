@@ -15,10 +15,11 @@ typography: decimal comma, ``1 000``, ``25 %``) or English (``lang="en"``).
 Theme ids are shown through ``labels`` (theme id -> display label, e.g. the
 dictionary's ``label_fr``); an id without a label is shown as is.
 
-The figures across documents (:func:`textplot_heatmap`,
-:func:`textplot_dispersion`, :func:`textplot_theme_timeline`) are defined in
-:mod:`analysis.textplot_documents` and the shared drawing helpers in
-:mod:`analysis.plotting`; every ``textplot_*`` function is importable from here.
+The figures across documents are defined in :mod:`analysis.textplot_documents`
+(:func:`textplot_heatmap`, :func:`textplot_dispersion`) and
+:mod:`analysis.textplot_timeline` (:func:`textplot_theme_timeline`), the shared
+drawing helpers in :mod:`analysis.plotting`; every ``textplot_*`` function is
+importable from here.
 
 Examples
 --------
@@ -65,11 +66,8 @@ from analysis.style import (
     figure_style,
     truncate_label,
 )
-from analysis.textplot_documents import (
-    textplot_dispersion,
-    textplot_heatmap,
-    textplot_theme_timeline,
-)
+from analysis.textplot_documents import textplot_dispersion, textplot_heatmap
+from analysis.textplot_timeline import textplot_theme_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -262,11 +260,12 @@ def textplot_keyness(
     table : pandas.DataFrame
         Theme comparison or word keyness table: ``<item>, log_ratio,
         log_ratio_ci_low, log_ratio_ci_high, p_holm, testable`` (optionally
-        ``lrc``, ``focus_count``).
+        ``lrc``, ``focus_count``, and ``form``: the word as the text writes it,
+        which then names the item, see :func:`analysis.kwic.key_forms`).
     item : {"theme", "term"}, default "theme"
         Column naming the items.
     labels : mapping of str to str, optional
-        Item -> display label.
+        Item -> display label (before ``form``).
     lang : {"fr", "en"}, default "fr"
         Language of axis titles and legend.
     top : int, default 20
@@ -294,6 +293,9 @@ def textplot_keyness(
     _require(
         table, [item, "log_ratio", "log_ratio_ci_low", "log_ratio_ci_high", "p_holm", "testable"], "table"
     )
+    if "form" in table.columns:  # match keys are folded (securite): show the word as written
+        forms = {k: v for k, v in zip(table[item], table["form"], strict=True) if isinstance(v, str) and v}
+        labels = {**forms, **(labels or {})}
     testable = table["testable"].fillna(False).astype(bool)
     tested = table[testable]
     size = pd.to_numeric(tested["log_ratio"], errors="coerce").abs()

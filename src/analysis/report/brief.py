@@ -354,43 +354,55 @@ class Brief:
         return concat(section(self.t["heatmap"]), self._figure(fig, "heatmap", self.t["heatmap_cap"]))
 
     def dispersion(self) -> Block:
-        """Figure: where each main theme's hits fall along the focus text."""
+        """Figure: where each main theme's hits fall along the focus text.
+
+        One row per root theme found in the focus: its ticks are the theme's own
+        rows of ``Lookup.hits`` (they already hold its subthemes' matches, which the
+        hits list again under each subtheme), its label the ``focus_count`` of the
+        theme table.
+        """
         from analysis.textplot import textplot_dispersion
 
+        focus = self.comp.focus_id
+        roots = self.comp.themes[self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0)]
         hits = self.comp.lookup.hits
-        # a subtheme's hits are already listed under its parent too: the root rows are the counts
-        hits = hits[(hits["doc_id"] == self.comp.focus_id) & hits["is_root"]]
-        lengths = self.comp.tokens.data.groupby("doc_id")["position"].max() + 1
-        roots = self.comp.themes.loc[
-            self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0), "theme"
-        ]
-        fig = textplot_dispersion(hits, lengths, themes=roots.tolist(), labels=self.labels, lang=self.lang)
+        hits = hits[(hits["doc_id"] == focus) & hits["theme"].isin(set(roots["theme"]))]
+        lengths = (self.comp.tokens.data.groupby("doc_id")["position"].max() + 1).loc[[focus]]
+        fig = textplot_dispersion(
+            hits, lengths, themes=roots["theme"].tolist(), labels=self.labels, lang=self.lang,
+            counts=dict(zip(roots["theme"], roots["focus_count"].astype(int), strict=True)),
+        )  # fmt: skip
         return concat(
             section(self.t["dispersion"]), self._figure(fig, "dispersion", self.t["dispersion_cap"])
         )
 
     def kwic_excerpts(self, per_theme: int = 3) -> Block:
-        """A few keyword-in-context excerpts from the focus text for the main themes."""
+        """A few keyword-in-context excerpts from the focus text for the main themes.
+
+        ``tables/kwic.csv`` has the columns of :func:`analysis.kwic.kwic` (``doc_id``
+        the focus's id, ``theme`` the theme id) and ``theme_label``, the label the
+        table prints under "Thème"/"Theme".
+        """
         import pandas as pd
 
         from analysis.kwic import kwic
-
-        rows = []
-        for theme in self._top():
-            k = kwic(self.comp.tokens, theme, dictionary=self.comp.dictionary, window=self.kwic_window)
-            k = k[k["doc_id"] == self.comp.focus_id].head(per_theme)
-            rows.append(k.assign(doc_id=self.labels.get(theme, theme)))
-        excerpts = (
-            pd.concat(rows, ignore_index=True)
-            if rows
-            else pd.DataFrame(columns=["doc_id", "pre", "keyword", "post"])
-        )
         from analysis.store import write_csv
 
+        focus = self.comp.focus_id
+        rows = [
+            kwic(self.comp.tokens, theme, dictionary=self.comp.dictionary, window=self.kwic_window,
+                 docs=[focus]).head(per_theme)
+            for theme in self._top()
+        ]  # fmt: skip
+        columns = ["doc_id", "theme", "pattern", "position", "pre", "keyword", "post"]
+        excerpts = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+        excerpts.insert(2, "theme_label", excerpts["theme"].map(lambda t: self.labels.get(t, t)))
         write_csv(excerpts, self.folder / "tables" / "kwic.csv")
+        cap = self.t["kwic_cap"].format(n=self.kwic_window)
+        headers = i18n.COLUMNS[self.lang]["kwic"]
         return concat(
             section(self.t["kwic"]),
-            kwic_block(excerpts, caption=self.t["kwic_cap"].format(n=self.kwic_window), lang=self.lang),
+            kwic_block(excerpts, caption=cap, lang=self.lang, label="theme_label", headers=headers),
         )
 
     def similarity(self, top: int = 12) -> Block:
@@ -414,7 +426,8 @@ class Brief:
 
         if self.comp.words is None:
             return concat(section(self.t["words"]), note(self.t["no_words"]))
-        # words absent from the text are not shown among the "too rare to test" items
+        # only words of the text: the ones absent from it would fill the "too rare to test" block;
+        # each is named by its ``form`` (the word as the text writes it), not its folded key
         words = self.comp.words[self.comp.words["focus_count"] > 0]
         fig = textplot_keyness(words, item="term", lang=self.lang, top=top)
         n_docs = len(self.comp.words.attrs.get("reference_documents", []))

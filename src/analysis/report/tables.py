@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from analysis import i18n
@@ -193,13 +193,16 @@ def kwic_block(
     max_rows: int = 40,
     lang: str = "fr",
     max_context_chars: int = 300,
+    label: str = "doc_id",
+    headers: Sequence[str] | None = None,
 ) -> Block:
-    """Build a keyword-in-context table: left context, **keyword**, right context.
+    """Build a keyword-in-context table: the excerpt's label, left context, **keyword**, right context.
 
     Parameters
     ----------
     rows : pandas.DataFrame
-        Columns ``doc_id``, ``pre``, ``keyword`` and ``post`` (one row per excerpt).
+        Columns ``label`` (``doc_id`` by default), ``pre``, ``keyword`` and ``post``
+        (one row per excerpt).
     caption : str, optional
         Caption printed above the excerpts.
     max_rows : int
@@ -208,6 +211,11 @@ def kwic_block(
         Language of the column headers and notes.
     max_context_chars : int
         Contexts longer than this are cut at the side away from the keyword.
+    label : str
+        Column printed first, e.g. ``theme_label`` for excerpts of one document.
+    headers : sequence of str, optional
+        The four column headers (e.g. ``analysis.i18n.COLUMNS[lang]["kwic"]``);
+        default: Document, left context, keyword, right context in ``lang``.
 
     Returns
     -------
@@ -222,12 +230,17 @@ def kwic_block(
     >>> html = kwic_block(rows).html
     >>> "<strong>défense</strong>" in html and "&lt;européenne&gt;" in html
     True
+    >>> rows["theme_label"] = ["Défense"]
+    >>> block = kwic_block(rows, label="theme_label", headers=["Thème", "Gauche", "Mot", "Droite"])
+    >>> '<th scope="col">Thème</th>' in block.html and '<td class="doc">Défense</td>' in block.html
+    True
     """
     lang = _check_lang(lang)
-    missing = {"doc_id", "pre", "keyword", "post"} - set(rows.columns)
+    missing = {label, "pre", "keyword", "post"} - set(rows.columns)
     if missing:
         raise ValueError(f"kwic_block needs columns {sorted(missing)}")
     messages = i18n.messages(i18n.REPORT, lang)
+    first, left, key, right = headers or [messages[k] for k in ("document", "left", "keyword", "right")]
     total = len(rows)
     shown = rows.iloc[:max_rows]
 
@@ -238,11 +251,11 @@ def kwic_block(
         return html_lib.escape(text, quote=True)
 
     body = []
-    for doc_id, pre, keyword, post in shown[["doc_id", "pre", "keyword", "post"]].itertuples(
+    for name, pre, keyword, post in shown[[label, "pre", "keyword", "post"]].itertuples(
         index=False, name=None
     ):
         body.append(
-            f'<tr><td class="doc">{_esc(doc_id)}</td><td class="pre">{side(pre, True)}</td>'
+            f'<tr><td class="doc">{_esc(name)}</td><td class="pre">{side(pre, True)}</td>'
             f'<td class="kw"><strong>{side(keyword, False)}</strong></td>'
             f'<td class="post">{side(post, False)}</td></tr>'
         )
@@ -254,10 +267,10 @@ def kwic_block(
         parts.append(f"<caption>{_esc(caption)}</caption>")
     parts.append('<colgroup><col class="doc"><col class="pre"><col class="kw"><col class="post"></colgroup>')
     parts.append(
-        f'<thead><tr><th scope="col">{_esc(messages["document"])}</th>'
-        f'<th scope="col" class="num">{_esc(messages["left"])}</th>'
-        f'<th scope="col" style="text-align:center">{_esc(messages["keyword"])}</th>'
-        f'<th scope="col">{_esc(messages["right"])}</th></tr></thead>'
+        f'<thead><tr><th scope="col">{_esc(first)}</th>'
+        f'<th scope="col" class="num">{_esc(left)}</th>'
+        f'<th scope="col" style="text-align:center">{_esc(key)}</th>'
+        f'<th scope="col">{_esc(right)}</th></tr></thead>'
     )
     parts.append("<tbody>" + "\n".join(body) + "</tbody></table>")
     parts.extend(
