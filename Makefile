@@ -40,8 +40,9 @@ lab: setup ## Start JupyterLab with the project's kernel ("analysis")
 clean-data: setup ## Rebuild data/processed from data/raw (clean + tokens)
 	$(PY) -m analysis clean
 
-reference: setup ## Rebuild the shipped reference features from ../shared/corpus
-	$(PY) -m analysis reference build --corpus ../shared/corpus/manifest.csv
+reference: setup ## Rebuild the shipped reference features from ../shared/corpus and ../shared/bench
+	$(PY) -m analysis reference build --corpus ../shared/corpus/manifest.csv \
+		--jsonl ../shared/bench/wh-statements-en.jsonl.gz --jsonl ../shared/bench/vie-publique-2020-fr.jsonl.gz
 
 bench: setup ## Speed and memory on the real texts of ../shared/bench, beside the baselines and peers
 	$(PY) -m pip install --quiet -e '.[dev,dask,bench]'

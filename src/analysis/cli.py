@@ -172,8 +172,24 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 def cmd_reference(args: argparse.Namespace) -> int:
     from analysis.reference import reference_build
 
-    out = reference_build(args.corpus, Path(args.output), dictionary_path=args.dictionary)
+    out = reference_build(args.corpus, Path(args.output), dictionary_path=args.dictionary, jsonl=args.jsonl)
     sys.stderr.write(f"reference features written to {out}\n")
+    return EXIT_OK
+
+
+def cmd_reference_check(args: argparse.Namespace) -> int:
+    from analysis.reference import reference_check
+
+    changes, notes = reference_check(
+        Path(args.reference), manifest=args.corpus, jsonl=args.jsonl, dictionary_path=args.dictionary
+    )
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    if changes:
+        sys.stderr.write(f"{args.reference} is stale; rebuild it with `make reference`:\n")
+        sys.stderr.writelines(f"  - {c}\n" for c in changes)
+        return 1
+    sys.stderr.write(f"{args.reference} is current\n")
     return EXIT_OK
 
 
@@ -319,13 +335,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output")
     p.set_defaults(func=cmd_kwic)
 
-    p = sub.add_parser("reference", help="build the shipped reference features")
+    p = sub.add_parser("reference", help="build or check the shipped reference features")
     rsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     b = rsub.add_parser("build", help="derive features from a corpus of full texts")
     b.add_argument("--corpus", required=True, help="manifest of the full texts")
     b.add_argument("--output", default=str(config.REFERENCE_DIR))
     b.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
+    b.add_argument("--jsonl", action="append", default=[], help="JSON Lines source to select from")
     b.set_defaults(func=cmd_reference)
+    c = rsub.add_parser("check", help="exit 1 when the reference folder is stale (code, dictionary, sources)")
+    c.add_argument("--reference", default=str(config.REFERENCE_DIR), help="folder of reference features")
+    c.add_argument("--corpus", help="manifest of the full texts (default: ../shared/corpus/manifest.csv)")
+    c.add_argument("--jsonl", action="append", default=[], help="JSON Lines source (default: in ../shared)")
+    c.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
+    c.set_defaults(func=cmd_reference_check)
 
     p = sub.add_parser("compare", help="compare a statement with the reference statements")
     p.add_argument("--focus", default=config.DEFAULT_FOCUS_ID, help="focus document id")

@@ -1,6 +1,7 @@
 """The shipped reference set: derived, non-consumptive features of real statements.
 
-The reference statements (``../shared/corpus``) are not ours: their sentences
+The reference statements (``../shared/corpus`` and the statements that
+:mod:`analysis.selection` picks out of ``../shared/bench``) are not ours: their sentences
 never enter the repository. :func:`reference_build` derives from them, per
 document, only:
 
@@ -18,7 +19,10 @@ that was not counted is reported by name and its theme marked unavailable: never
 a silent zero.
 
 The build is deterministic: same inputs, same bytes (sorted rows, no timestamps,
-fixed Parquet settings).
+fixed Parquet settings). ``build.json`` records the versions of the dictionary,
+tokeniser, cleaner, features and selection rules and the sha256 of every source, so
+that :func:`reference_check` (``python -m analysis reference check``) can say whether
+a folder is still current.
 """
 
 from __future__ import annotations
@@ -104,16 +108,28 @@ def phrase_counts(toks: Tokens, dictionary: Dictionary) -> pd.DataFrame:
     data = toks.data
     lang_of = toks.docs.set_index("doc_id")["language"].to_dict()
     field_name = "lower" if dictionary.accent_sensitive else "key"
+    tested: dict[tuple[int, int, str], bool] = {}  # (pattern, part, key) -> match: each test once
+
+    def matches(p: Any, j: int, key: str | None) -> bool:
+        if key is None:
+            return False
+        hit = tested.get((id(p), j, key))
+        if hit is None:
+            hit = tested[id(p), j, key] = bool(p.matches_part(j, key))
+        return hit
+
     for doc_id, group in data.groupby("doc_id", sort=False):
         lang = lang_of[doc_id]
         keys = [
             None if kind == "punct" else k for k, kind in zip(group[field_name], group["kind"], strict=True)
         ]
         for pattern in phrases.get(lang, ()):
-            n = 0
             size = len(pattern.parts)
+            n = 0
             for i in range(len(keys) - size + 1):
-                if all(keys[i + j] is not None and pattern.matches_part(j, keys[i + j]) for j in range(size)):
+                if matches(pattern, 0, keys[i]) and all(
+                    matches(pattern, j, keys[i + j]) for j in range(1, size)
+                ):
                     n += 1
             if n:
                 rows.append({"doc_id": doc_id, "language": lang, "pattern": pattern.text, "count": n})
@@ -137,8 +153,9 @@ def reference_build(
     output_dir: Path | str = config.REFERENCE_DIR,
     *,
     dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
+    jsonl: list[Path | str] | tuple[Path | str, ...] = (),
 ) -> Path:
-    """Build the derived reference features from a corpus manifest.
+    """Build the derived reference features from a corpus manifest and JSON Lines sources.
 
     Parameters
     ----------
@@ -149,6 +166,10 @@ def reference_build(
         ``phrase_counts.parquet``, ``theme_counts.parquet``, ``build.json`` and ``README.md``.
     dictionary_path : path-like
         Dictionary whose phrases and theme counts are stored.
+    jsonl : list of path-like
+        JSON Lines sources (``../shared/bench/*.jsonl.gz``): their records selected by
+        :mod:`analysis.selection` join the set (:func:`analysis.reference_sources.jsonl_reference_corpus`),
+        cleaned, tokenised and counted exactly as the manifest's documents.
 
     Returns
     -------
@@ -160,15 +181,24 @@ def reference_build(
     >>> from analysis import config
     >>> out = reference_build(config.RAW_MANIFEST, __import__("tempfile").mkdtemp())  # doctest: +SKIP
     """
+    import pandas as pd
+
     from analysis.clean import CLEANER_VERSION, corpus_clean
-    from analysis.corpus import corpus
+    from analysis.corpus import Corpus, corpus, sha256_file
     from analysis.dictionary import dictionary
     from analysis.lookup import tokens_lookup
+    from analysis.reference_sources import jsonl_reference_corpus, readme_text, sha256_text
+    from analysis.selection import SELECTION_VERSION
     from analysis.store import write_csv, write_parquet, write_text
     from analysis.tokens import TOKENISER_VERSION, key_counts, tokens
 
     output_dir = Path(output_dir)
     corp = corpus_clean(corpus(manifest))
+    n_manifest = len(corp.docs)
+    known = {sha256_text(t) for t in corp.docs["text"]}
+    extra, sources = jsonl_reference_corpus(list(jsonl), known_texts=known)
+    if len(extra):
+        corp = Corpus(docs=pd.concat([corp.docs, extra.docs], ignore_index=True), history=corp.history)
     toks = tokens(corp)
     dic = dictionary(dictionary_path, languages=tuple(sorted(set(corp.docs["language"]))))
     look = tokens_lookup(toks, dic)
@@ -185,14 +215,18 @@ def reference_build(
         .sort_values(["doc_id", "theme"])
         .reset_index(drop=True)
     )
+    command = "python -m analysis reference build --corpus ../shared/corpus/manifest.csv"
     build = {
         "features_version": FEATURES_VERSION,
         "dictionary": {"name": dic.name, "version": dic.version, "sha256": dic.hash},
         "tokeniser_version": TOKENISER_VERSION,
         "cleaner_version": CLEANER_VERSION,
+        "selection_version": SELECTION_VERSION,
         "n_documents": len(docs),
         "languages": sorted(set(docs["language"])),
-        "build_command": "python -m analysis reference build --corpus ../shared/corpus/manifest.csv",
+        "build_command": command + "".join(f" --jsonl ../shared/bench/{s['file']}" for s in sources),
+        "corpus": {"file": Path(manifest).name, "sha256": sha256_file(manifest), "documents": n_manifest},
+        "sources": sources,
         "phrases": [[lang, p.text] for lang, ps in sorted(_phrases(dic).items()) for p in ps],
     }
     write_csv(docs, output_dir / "documents.csv")
@@ -200,51 +234,9 @@ def reference_build(
     write_parquet(phrases, output_dir / "phrase_counts.parquet")
     write_parquet(themes, output_dir / "theme_counts.parquet")
     write_text(json.dumps(build, indent=2, sort_keys=True) + "\n", output_dir / "build.json")
-    write_text(_readme(docs, build), output_dir / "README.md")
+    write_text(readme_text(docs, build), output_dir / "README.md")
     logger.info("reference set: %d documents written to %s", len(docs), output_dir)
     return output_dir
-
-
-def _readme(docs: pd.DataFrame, build: dict[str, Any]) -> str:
-    by_lang = docs.groupby("language").size().to_dict()
-    licences = sorted({re.split(r"[.;:(]", lic)[0].strip() for lic in docs["license"] if lic})
-    lines = [
-        "# Reference set: derived features of real bilateral statements",
-        "",
-        "Generated by the project; do not edit by hand. Rebuild with:",
-        "",
-        f"    {build['build_command']}",
-        "",
-        "(or `make reference`) from a folder holding the texts (`../shared/corpus`: README and",
-        "`manifest.csv` there give the provenance of every text).",
-        "",
-        "## What is here (derived, non-consumptive data; no sentence of any statement)",
-        "- `documents.csv`: metadata per document (id, title cut to its first eight words, date,",
-        "  parties, format, language, genre, completeness, source URL, publisher, licence), the",
-        "  sha256 of the text file",
-        "  and the token count (punctuation excluded).",
-        "- `token_counts.parquet`: count of every token type (match key) per document.",
-        "- `phrase_counts.parquet`: raw count of every multi-word pattern of the build dictionary.",
-        "- `theme_counts.parquet`: theme counts of the build dictionary (overlap rules applied).",
-        "- `build.json`: versions of the dictionary, tokeniser and cleaner used.",
-        "",
-        "## Build",
-        f"- documents: {build['n_documents']} ({', '.join(f'{k}: {v}' for k, v in sorted(by_lang.items()))})",
-        f"- dictionary: {build['dictionary']['name']} {build['dictionary']['version']}"
-        f" (sha256 {build['dictionary']['sha256'][:16]}…)",
-        f"- tokeniser version {build['tokeniser_version']}, cleaner version {build['cleaner_version']}",
-        "",
-        "## Sources and licences",
-        "- English texts: U.S. federal government works (public domain), as stored by the",
-        "  public scraper repository brian14708/wh-briefings (CC0-1.0).",
-        '- French texts: vie-publique.fr "discours publics" (French government texts published',
-        "  as open data), as stored by gyab/french-political-speeches-to-JSON (MIT); the Los",
-        "  Angeles declaration from brian14708/wh-briefings.",
-        "- Licence statements of the manifest, first clause of each:",
-        *[f"  - {lic}" for lic in licences],
-        "",
-    ]
-    return "\n".join(lines)
 
 
 @dataclass
@@ -427,3 +419,108 @@ def _descendants(theme_id: str, themes: list) -> set[str]:
                 out.add(t.id)
                 frontier.append(t.id)
     return out
+
+
+# ---------------------------------------------------------------------------- staleness
+def reference_check(
+    folder: Path | str = config.REFERENCE_DIR,
+    *,
+    manifest: Path | str | None = None,
+    jsonl: list[Path | str] | tuple[Path | str, ...] = (),
+    dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
+) -> tuple[list[str], list[str]]:
+    """What changed since a reference folder was built: (changes, notes).
+
+    Compared: the dictionary's sha256, the tokeniser, cleaner, features and
+    selection versions, and, for each source file that is present (``manifest``
+    and ``jsonl``, else ``../shared/corpus/manifest.csv`` and
+    ``../shared/bench/<file>``), its sha256 (and the manifest's text files). A
+    source given that the build did not read is a change; a recorded source that
+    is absent is only a note.
+
+    Parameters
+    ----------
+    folder : path-like
+        A folder built by :func:`reference_build` (default: ``data/reference``).
+    manifest : path-like, optional
+        The manifest of the build (default: ``../shared/corpus/manifest.csv``, when present).
+    jsonl : list of path-like
+        JSON Lines sources (default: the recorded file names in ``../shared/bench``).
+    dictionary_path : path-like
+        The dictionary the folder should have been built with.
+
+    Returns
+    -------
+    (list of str, list of str)
+        Changes (none: the folder is current) and notes (what could not be checked).
+
+    Examples
+    --------
+    >>> changes, notes = reference_check()
+    >>> changes
+    []
+    """
+    import json
+
+    from analysis.clean import CLEANER_VERSION
+    from analysis.corpus import sha256_file
+    from analysis.dictionary import dictionary
+    from analysis.reference_sources import BENCH_DIR
+    from analysis.selection import SELECTION_VERSION
+    from analysis.tokens import TOKENISER_VERSION
+
+    folder = Path(folder)
+    build_file = folder / "build.json"
+    if not build_file.exists():
+        return [f"{build_file}: no build here"], []
+    build = json.loads(build_file.read_text(encoding="utf-8"))
+    changes: list[str] = []
+    notes: list[str] = []
+    dic = dictionary(dictionary_path)
+    if build.get("dictionary", {}).get("sha256") != dic.hash:
+        changes.append(f"dictionary {Path(dictionary_path).name}: sha256 {dic.hash[:12]}… (built with "
+                       f"{str(build.get('dictionary', {}).get('sha256'))[:12]}…)")  # fmt: skip
+    for name, now in (
+        ("tokeniser_version", TOKENISER_VERSION),
+        ("cleaner_version", CLEANER_VERSION),
+        ("features_version", FEATURES_VERSION),
+        ("selection_version", SELECTION_VERSION),
+    ):
+        if str(build.get(name)) != str(now):
+            changes.append(f"{name.replace('_', ' ')}: {now} (built with {build.get(name)})")
+    changes += _check_manifest(build.get("corpus"), manifest, folder, sha256_file, notes)
+    recorded = {s["file"]: s for s in build.get("sources", [])}
+    given = {Path(p).name: Path(p) for p in jsonl}
+    for name in sorted(set(given) - set(recorded)):
+        changes.append(f"source {name}: not read by the build (rebuild with it)")
+    for name, info in sorted(recorded.items()):
+        path = given.get(name, BENCH_DIR / name)
+        if not path.exists():
+            notes.append(f"source {name}: absent ({path}), not checked")
+        elif sha256_file(path) != info.get("sha256"):
+            changes.append(f"source {name}: its sha256 changed since the build")
+    return changes, notes
+
+
+def _check_manifest(
+    recorded: dict[str, Any] | None, manifest: Path | str | None, folder: Path, sha, notes: list[str]
+) -> list[str]:
+    """Changes of the manifest and of its text files (the ``sha256`` column of ``documents.csv``)."""
+    import csv
+
+    if not recorded:
+        return []
+    path = Path(manifest) if manifest else config.SHARED_CORPUS_MANIFEST
+    if not path.exists():
+        notes.append(f"corpus {recorded.get('file')}: absent ({path}), not checked")
+        return []
+    if sha(path) != recorded.get("sha256"):
+        return [f"corpus {path.name}: its sha256 changed since the build"]
+    from analysis.corpus import corpus
+
+    shipped = {}
+    with open(folder / "documents.csv", encoding="utf-8", newline="") as fh:
+        shipped = {row["doc_id"]: row["sha256"] for row in csv.DictReader(fh)}
+    docs = corpus(path).docs
+    changed = [d for d, h in zip(docs["doc_id"], docs["sha256"], strict=True) if shipped.get(d) != h]
+    return [f"corpus text {d}: its sha256 changed since the build" for d in changed]
