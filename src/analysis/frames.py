@@ -56,6 +56,10 @@ PANEL_WINDOW = "24M"
 #: A panel frame with fewer reference documents is not formed (too few documents to compare with).
 MIN_FRAME_DOCUMENTS = 5
 
+#: Up to this many references, leave-one-out recomputes the comparison without each of them; beyond,
+#: only without the references that can weaken some theme most (:func:`leave_one_out_candidates`).
+LOO_EXHAUSTIVE = 60
+
 _WINDOW = re.compile(r"^\s*(\d+)\s*([DMY])\s*$", re.IGNORECASE)
 
 
@@ -412,17 +416,25 @@ def textstat_frames(
             result_rows.append({"frame": name, "theme": theme, **{k: r[k] for k in _RESULT_FIELDS}})
 
     base = tables.get("selected")
-    drops = _leave_one_out(keyness, selected_ids) if base is not None and len(selected_ids) > 1 else {}
+    drops: dict[str, pd.DataFrame] = {}
+    if base is not None and len(selected_ids) > 1:
+        for left in leave_one_out_candidates(wide, tokens, selected_ids):
+            drops[left] = keyness([d for d in selected_ids if d != left])
+        if any((t["direction"] != base["direction"]).any() for t in drops.values()):
+            # some removal changes a theme: count exactly, every removal computed
+            for left in selected_ids:
+                if left not in drops:
+                    drops[left] = keyness([d for d in selected_ids if d != left])
+    n_drops = len(selected_ids) if drops else 0
     stability = []
     for theme in themes:
         direction = str(base.loc[theme, "direction"]) if base is not None else "none"
         other = {n: str(t.loc[theme, "direction"]) for n, t in tables.items() if n != "selected"}
-        kept = [d for d, t in drops.items() if t.loc[theme, "direction"] == direction]
-        row = {"theme": theme, "direction": direction, "loo_total": len(drops), "loo_kept": len(kept)}
+        lost = sorted(d for d, t in drops.items() if t.loc[theme, "direction"] != direction)
+        row = {"theme": theme, "direction": direction, "loo_total": n_drops, "loo_kept": n_drops - len(lost)}
         if direction in ("over", "under"):
             opposite = "under" if direction == "over" else "over"
             disagree = [n for n, d in other.items() if d not in (direction, "n/a")]
-            lost = sorted(set(drops) - set(kept))
             if lost:
                 disagree.append("leave_one_out")
             status = "frame-dependent" if disagree else "stable"
@@ -461,6 +473,69 @@ _RESULT_FIELDS = (
 )
 
 
-def _leave_one_out(keyness: Any, ids: list[str]) -> dict[str, pd.DataFrame]:
-    """The theme comparison with each reference of ``ids`` left out in turn, keyed by the id left out."""
-    return {left: keyness([d for d in ids if d != left]) for left in ids}
+def leave_one_out_candidates(
+    counts: pd.DataFrame, tokens: pd.Series, ids: list[str], *, limit: int | None = None
+) -> list[str]:
+    """The references whose removal leave-one-out recomputes first: all, or those that move a theme most.
+
+    Up to ``limit`` references, all of them. Beyond, for each theme, the references
+    on its two Pareto fronts: removing a reference with *fewer* occurrences of
+    the theme and *more* words raises the pooled reference rate more, so it weakens
+    an over-representation (or makes an under-representation) more than any
+    reference it dominates (as many occurrences or more, as many words or fewer);
+    the references with *more* occurrences and fewer words act most the other way.
+    The test's p-value and the Log Ratio's bound move monotonically with the
+    reference count and total, so when no removal of the fronts changes any theme's
+    finding, no dominated removal does. :func:`textstat_frames` then counts every
+    removal as keeping the findings; as soon as one candidate changes a theme, it
+    computes every removal (exact counts). An independent check
+    (``tests/test_frames.py``) compares the result with the exhaustive computation.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Documents x themes counts (index ``doc_id``).
+    tokens : pandas.Series
+        Words per document (index ``doc_id``).
+    ids : list of str
+        The frame's references.
+    limit : int, optional
+        Largest frame recomputed without each of its references (default :data:`LOO_EXHAUSTIVE`).
+
+    Returns
+    -------
+    list of str
+        Ids, in the order of ``ids``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"t": [0, 0, 3, 1]}, index=["a", "b", "c", "d"])
+    >>> w = pd.Series([100, 500, 200, 50], index=c.index)
+    >>> leave_one_out_candidates(c, w, ["a", "b", "c", "d"], limit=2)  # a: dominated by b (0, 500)
+    ['b', 'c', 'd']
+    """
+    if len(ids) <= (LOO_EXHAUSTIVE if limit is None else limit):
+        return list(ids)
+    sub = counts.reindex(ids, fill_value=0)
+    words = tokens.reindex(ids).astype("int64")
+    keep: set[str] = set()
+    for theme in sub.columns:
+        n = sub[theme]
+        # over-representation: fewest occurrences, then most words; a document joins the front
+        # when it has more words than every document with as few occurrences or fewer
+        # (or as many of both as the last one: a tie has the same effect on this theme, not on others)
+        last: tuple[int, int] | None = None
+        for doc in sorted(ids, key=lambda d: (n[d], -words[d], d)):
+            pair = (int(n[doc]), int(words[doc]))
+            if last is None or pair[1] > last[1] or pair == last:
+                keep.add(doc)
+                last = pair
+        # under-representation: most occurrences, then fewest words
+        last = None
+        for doc in sorted(ids, key=lambda d: (-n[d], words[d], d)):
+            pair = (int(n[doc]), int(words[doc]))
+            if pair[0] > 0 and (last is None or pair[1] < last[1] or pair == last):
+                keep.add(doc)
+                last = pair
+    return [d for d in ids if d in keep]
