@@ -239,3 +239,33 @@ def test_seed_words_show_the_accents_of_the_text(seed, tmp_path, monkeypatch):
     assert "sécurité" in shown and "securite" not in shown
     # every row is a word of the text (named by its form), apart from the "too rare" header
     assert all(s in set(forms.values()) for s in shown if not s.startswith("trop rare pour tester"))
+
+
+# ------------------------------------------------------------------------- large frames
+@pytest.fixture(scope="module")
+def seed_all():
+    """The seed against every shipped reference (both languages: 899 statements)."""
+    return comparison_from_parameters(focus_id=config.DEFAULT_FOCUS_ID, reference_language="all")
+
+
+def test_heat_map_shows_the_closest_references_of_a_large_frame(seed_all, tmp_path, monkeypatch):
+    from analysis.report.brief import HEATMAP_ROWS
+
+    figures = _spy(monkeypatch, "textplot_heatmap")
+    block = _brief(seed_all, tmp_path, "en").heatmap()
+    n_refs = int((seed_all.documents["role"] == "reference").sum())
+    assert n_refs > HEATMAP_ROWS
+    rows = figures[0].axes[0].get_yticklabels()
+    assert len(rows) == HEATMAP_ROWS + 1  # the focus and its 30 closest references
+    assert f"The text and the {HEATMAP_ROWS} closest references, of {n_refs:,}." in block.html
+
+
+def test_large_frame_lists_its_references_by_genre_and_year(seed_all, tmp_path):
+    refs = seed_all.documents[seed_all.documents["role"] == "reference"]
+    html = _brief(seed_all, tmp_path, "en").reference_table().html
+    assert "tables/documents.csv" in html
+    # one row per genre; the Total column sums to the frame (independent count from documents)
+    totals = [int(m.replace(",", "")) for m in re.findall(r"<td[^>]*>([\d,]+)</td>\s*</tr>", html)]
+    assert sum(totals) == len(refs)
+    assert len(totals) == refs["genre"].nunique()
+    assert refs["doc_id"].iloc[0] not in html  # no list of 899 rows

@@ -84,6 +84,7 @@ def textplot_heatmap(
     docs: pd.DataFrame | None = None,
     titles: Mapping[str, str] | None = None,
     annotate: bool | None = None,
+    max_rows: int | None = None,
 ) -> Figure:
     """Heat map of theme rates, documents in rows and themes in columns.
 
@@ -115,6 +116,9 @@ def textplot_heatmap(
     annotate : bool, optional
         Write the rate in each cell; by default only for small tables (at most
         15 documents and 10 themes).
+    max_rows : int, optional
+        Draw only the first ``max_rows`` documents of the row order (the focus
+        always among them): e.g. the focus and its closest references of a large frame.
 
     Returns
     -------
@@ -163,6 +167,9 @@ def textplot_heatmap(
         rows = sorted(present, key=lambda d: (far if pd.isna(dates.get(d)) else dates[d], str(d)))
     else:
         rows = sorted(present)
+    if max_rows is not None and len(rows) > max_rows:
+        rows = rows[:max_rows] if focus_id in rows[:max_rows] else [focus_id, *rows[: max_rows - 1]]
+        logger.debug("heat map: first %d documents of %d drawn", max_rows, len(present))
     matrix = matrix.reindex(index=rows)
     if focus_id not in matrix.index:
         logger.warning("focus %r is not in doc_rates: no row highlighted", focus_id)

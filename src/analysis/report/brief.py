@@ -23,9 +23,16 @@ from analysis.report.methodology import methodology_block
 from analysis.report.tables import kwic_block, table
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from analysis.compare import Comparison
 
 logger = logging.getLogger(__name__)
+
+#: Rows of the heat map: the focus and its most similar references.
+HEATMAP_ROWS = 30
+#: A frame with more references is described by genre and year, its list left to ``tables/documents.csv``.
+REFERENCE_LIST_ROWS = 40
 
 
 def short_licence(text: str) -> str:
@@ -344,14 +351,22 @@ class Brief:
             table(view, caption=self.t["theme_table_cap"], number_format=fmt, lang=self.lang, max_rows=40),
         )
 
-    def heatmap(self) -> Block:
-        """Figure: documents x themes rates, focus highlighted, ordered by similarity."""
+    def heatmap(self, top: int = HEATMAP_ROWS) -> Block:
+        """Figure: documents x themes rates, focus highlighted, ordered by similarity.
+
+        The focus and its ``top`` most similar references (all of them in a smaller
+        frame); the caption says how many of the frame's references are shown.
+        """
         from analysis.textplot import textplot_heatmap
 
-        rates = self.comp.doc_rates()
-        order = [self.comp.focus_id, *self.comp.similarity["doc_id"].tolist()]
-        fig = textplot_heatmap(rates, self.comp.focus_id, order=order, labels=self.labels, lang=self.lang)
-        return concat(section(self.t["heatmap"]), self._figure(fig, "heatmap", self.t["heatmap_cap"]))
+        order = [self.comp.focus_id, *self.comp.similarity["doc_id"]]
+        fig = textplot_heatmap(self.comp.doc_rates(), self.comp.focus_id, order=order, labels=self.labels,
+                               lang=self.lang, max_rows=top + 1)  # fmt: skip
+        cap = self.t["heatmap_cap"]
+        n_refs = len(self.comp.similarity)
+        if n_refs > top:
+            cap += " " + self.t["heatmap_top"].format(n=top, total=i18n.fmt_number(n_refs, self.lang, 0))
+        return concat(section(self.t["heatmap"]), self._figure(fig, "heatmap", cap))
 
     def dispersion(self) -> Block:
         """Figure: where each main theme's hits fall along the focus text.
@@ -453,6 +468,8 @@ class Brief:
         """Table of the reference statements (id, date, parties, language, genre, source, licence)."""
 
         refs = self.comp.documents[self.comp.documents["role"] == "reference"].sort_values(["date", "doc_id"])
+        if len(refs) > REFERENCE_LIST_ROWS:
+            return self._reference_composition(refs)
         view = refs[["doc_id", "date", "parties", "language", "genre", "source_url", "license"]].copy()
         view["genre"] = view["genre"].map(lambda g: i18n.GENRES[self.lang].get(g, g))
         view["license"] = view["license"].map(short_licence)
@@ -461,6 +478,21 @@ class Brief:
             section(self.t["references"]),
             table(view, caption=self.t["references_cap"], lang=self.lang, max_rows=200, max_cell_chars=160),
         )
+
+    def _reference_composition(self, refs: pd.DataFrame) -> Block:
+        """A large frame: its references counted by genre and year (the list is ``tables/documents.csv``)."""
+        import pandas as pd
+
+        genre = refs["genre"].map(lambda g: i18n.GENRES[self.lang].get(g, g) or "–")
+        year = refs["date"].astype(str).str[:4].where(refs["date"].astype(str).str.len() >= 4, "–")
+        view = pd.crosstab(genre, year)
+        view[self.t["total"]] = view.sum(axis=1)
+        view = view.sort_values(self.t["total"], ascending=False, kind="stable").reset_index()
+        view = view.rename(columns={view.columns[0]: i18n.COLUMNS[self.lang]["references"][4]})
+        view.columns = [str(c) for c in view.columns]
+        cap = self.t["references_many"].format(n=i18n.fmt_number(len(refs), self.lang, 0))
+        block = table(view, caption=cap, lang=self.lang, number_format="d")
+        return concat(section(self.t["references"]), block)
 
     def dictionary_appendix(self) -> Block:
         """Appendix: the full dictionary, patterns by theme and language."""
