@@ -33,6 +33,32 @@ def wildcard(part: str, key: str) -> bool:
     return row[m]
 
 
+def compound_runs(key: str, singles: Sequence[str]) -> list[str]:
+    """Rule 7: the runs of a hyphenated compound's parts that one-token patterns may match.
+
+    Empty when ``key`` is no compound or a one-token pattern matches it whole; otherwise
+    the parts read from the left, each time the longest run shorter than the whole that
+    some pattern of ``singles`` matches.
+
+    >>> compound_runs("nato-indo-pacific", ["nato", "indo-pacific"]), compound_runs("g5-sahel", ["g5-sahel"])
+    (['nato', 'indo-pacific'], [])
+    """
+    pieces = key.split("-")
+    if len(pieces) < 2 or "" in pieces or any(wildcard(p, key) for p in singles):
+        return []
+    runs, i = [], 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            run = "-".join(pieces[i:j])
+            if j - i < len(pieces) and any(wildcard(p, run) for p in singles):
+                runs.append(run)
+                i = j
+                break
+        else:
+            i += 1
+    return runs
+
+
 def naive_matches(
     keys: Sequence[str | None],
     parts: Sequence[tuple[str, ...]],
@@ -51,13 +77,16 @@ def naive_matches(
     n = len(keys)
     positions = list(range(n)) if positions is None else list(positions)
     paragraphs = [0] * n if paragraphs is None else list(paragraphs)
+    singles = [p[0] for p in parts if len(p) == 1]
     found = set()
     for start in range(n):
+        runs = compound_runs(keys[start], singles) if keys[start] is not None else []
         for index, pattern in enumerate(parts):
             end = start + len(pattern)
             if end > n:
                 continue
-            if all(
+            part_match = len(pattern) == 1 and any(wildcard(pattern[0], run) for run in runs)  # rule 7
+            if part_match or all(
                 keys[start + offset] is not None
                 and positions[start + offset] == positions[start] + offset
                 and paragraphs[start + offset] == paragraphs[start]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from analysis.clean import audit_summary, clean_text, corpus_clean
 from analysis.corpus import corpus
 
@@ -14,9 +16,11 @@ def test_seed_boilerplate_gone_and_paragraphs(seed_clean):
     text = seed_clean.docs.loc[0, "text"]
     assert "lire également" not in text.lower()
     assert not any(m in text for m in MARKUP)
-    # hand count in the raw file: 11 body paragraphs after the title, then the trailer
-    assert int(seed_clean.docs.loc[0, "n_paragraphs"]) == 11
-    assert text.startswith("Le président français Emmanuel Macron")
+    # hand count in the raw file: the headline and 11 body paragraphs, then the trailer; a press
+    # article's headline is content (counted by default)
+    assert int(seed_clean.docs.loc[0, "n_paragraphs"]) == 12
+    assert text.startswith("La France et le Canada conviennent")
+    assert seed_clean.docs.loc[0, "title_mode"] == "count"
     assert "’" not in text  # typographic apostrophes normalised
 
 
@@ -25,10 +29,42 @@ def test_seed_audit_records_each_removal(seed_clean):
     bp = audit[(audit["step"] == "boilerplate")].iloc[0]
     assert bp["changed"] and bp["removed"] == "A lire également"
     title = audit[(audit["step"] == "title")].iloc[0]
-    assert title["removed"].startswith("La France et le Canada conviennent")
+    assert not title["changed"] and title["removed"] == ""  # the headline is kept (press article)
     total = audit[audit["step"] == "total"].iloc[0]
     assert total["words_before"] > total["words_after"]
-    assert set(audit_summary(audit)["step"]) >= {"title", "boilerplate", "typography"}
+    assert set(audit_summary(audit)["step"]) >= {"boilerplate", "typography"}
+
+
+def test_title_rule_is_the_same_on_every_route(tmp_path, capsys):
+    """The seed's file counted through the manifest, as a FILE and by `tokens FILE`: one rule.
+
+    Hand count: the headline is 20 tokens (« d' » is a token): La France et le Canada
+    conviennent d' accroître leur coopération en matière de défense et de sécurité dans
+    différentes régions.
+    """
+    from analysis import config
+    from analysis.cli import main
+    from analysis.tokens import tokens
+
+    path = config.RAW_DIR / "fr-ca-2024-09-26-press-fr.txt"
+    manifest = corpus()
+    by_manifest = {mode: int(tokens(corpus_clean(manifest, title=mode)).docs["n_tokens"].iloc[0])
+                   for mode in ("count", "drop")}  # fmt: skip
+    assert by_manifest["count"] - by_manifest["drop"] == 20
+    assert int(tokens(corpus_clean(manifest)).docs["n_tokens"].iloc[0]) == by_manifest["count"]
+    from analysis.corpus import corpus_from_files
+
+    printed = {}
+    for mode in ("count", "drop"):
+        as_file = int(tokens(corpus_clean(corpus_from_files([path]), title=mode)).docs["n_tokens"].iloc[0])
+        assert as_file == by_manifest[mode], mode
+        assert main(["tokens", str(path), "--title", mode]) == 0
+        printed[mode] = capsys.readouterr().out.splitlines()
+    # `tokens FILE` prints punctuation too; the headline has none: 20 lines more
+    assert len(printed["count"]) - len(printed["drop"]) == 20
+    assert printed["count"][:2] == ["La\tla", "France\tfrance"]
+    # a file's default: a statement (dropped); the manifest says the seed is a press article
+    assert corpus_clean(corpus_from_files([path])).docs.loc[0, "title_mode"] == "drop"
 
 
 def test_html_fragment_synthetic():
@@ -40,6 +76,24 @@ def test_html_fragment_synthetic():
     assert c.paragraphs == ["Alphaland et Betaland : l'accord fictif.", "Deuxième paragraphe…"]
     html_row = next(r for r in c.audit if r["step"] == "html")
     assert "<p>" in html_row["detail"] and html_row["removed"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "dropped"),
+    [
+        ("the 21<sup>st</sup> century", "the 21st century", ""),  # written by hand
+        ("its 2<sup>nd</sup> and 3<sup>rd</sup> rounds", "its 2nd and 3rd rounds", ""),
+        ("le 1<sup>er</sup> mai, le XXI<sup>e</sup> siècle", "le 1er mai, le XXIe siècle", ""),
+        ("M<sup>me</sup> Exemple", "Mme Exemple", ""),
+        ("un accord<sup>2</sup> fictif", "un accord fictif", "2"),  # a note marker after a word
+        ("en 2020<sup>3</sup> déjà", "en 2020 déjà", "3"),  # a note after a number
+        ("<sup>st</sup> seul", "seul", "st"),  # a suffix with no number before it
+    ],
+)
+def test_ordinal_suffixes_in_sup_stay_with_their_number(raw, text, dropped):
+    c = clean_text(raw, language="fr")
+    assert c.text == text
+    assert next(r for r in c.audit if r["step"] == "html")["removed"] == dropped
 
 
 def test_markdown_hard_wrapped_synthetic():
@@ -251,3 +305,17 @@ def test_markdown_italic_rules_equal_their_definition(parts):
     assert len(rules) == len(_ITALIC_DEFINITIONS)
     for rx, definition in zip(rules, _ITALIC_DEFINITIONS, strict=True):
         assert rx.subn(r"\1", text) == re.subn(definition, r"\1", text)
+
+
+def test_a_title_ending_with_its_year_is_the_same_title_on_both_routes(shared_manifest):
+    # the vie-publique titles end with "…, le 7 octobre 2020.": once kept by `count FILE`,
+    # dropped by the manifest route; every shared statement now gives one count on both routes
+    from analysis.corpus import corpus_from_files
+    from analysis.tokens import tokens
+
+    docs = corpus(shared_manifest).docs
+    by_manifest = tokens(corpus_clean(corpus(shared_manifest))).docs.set_index("doc_id")["n_tokens"]
+    as_files = tokens(corpus_clean(corpus_from_files(list(docs["path"])))).docs
+    as_files = as_files.assign(doc_id=list(docs["doc_id"])).set_index("doc_id")["n_tokens"]
+    assert docs["title"].str.endswith("2020.").sum() >= 10
+    assert (as_files == by_manifest).all(), as_files[as_files != by_manifest]

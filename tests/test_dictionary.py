@@ -350,7 +350,7 @@ def shipped() -> Dictionary:
 
 def test_shipped_dictionary_validates(shipped):
     assert shipped.name == "defence_security"
-    assert shipped.version == "1.0.0"
+    assert shipped.version == "1.1.0"
     assert shipped.path == config.DEFAULT_DICTIONARY
     assert shipped.warnings == []
 

@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 from tests.oracle import naive_matches
 
 from analysis import config
+from analysis.clean import corpus_clean
+from analysis.corpus import corpus
 from analysis.dictionary import compile_pattern, dictionary
 from analysis.kwic import kwic, kwic_text
 from analysis.lookup import (
@@ -124,8 +126,14 @@ GOLD = {
 
 
 @pytest.fixture(scope="module")
-def seed_tokens(seed_clean):
-    return tokens(seed_clean)
+def seed_body():
+    """The seed's body: its headline dropped (the gold counts above are per body paragraph)."""
+    return corpus_clean(corpus(), title="drop")
+
+
+@pytest.fixture(scope="module")
+def seed_tokens(seed_body):
+    return tokens(seed_body)
 
 
 @pytest.fixture(scope="module")
@@ -143,10 +151,20 @@ def counts_of(res: Lookup, doc_id: str | None = None) -> dict[str, int]:
     return dict(zip(c["theme"], c["count"], strict=True))
 
 
-def test_seed_was_cleaned(seed_clean):
+def test_seed_was_cleaned(seed_clean, seed_body):
     text = seed_clean.docs.loc[0, "text"]
     assert "lire également" not in text
-    assert not text.startswith("La France et le Canada conviennent")  # title line dropped
+    assert text.startswith("La France et le Canada conviennent")  # a press headline is counted
+    assert seed_body.docs.loc[0, "text"].startswith("Le président français")  # title="drop"
+
+
+def test_gold_counts_with_the_headline(seed_clean, gold_dict):
+    # hand count of the headline "La France et le Canada conviennent d'accroître leur coopération
+    # en matière de défense et de sécurité dans différentes régions": coopération (coop),
+    # sécurité (sec, sec_all); nothing else of the gold dictionary
+    headline = {"coop": 1, "sec": 1, "sec_all": 1}
+    counts = counts_of(tokens_lookup(tokens(seed_clean), gold_dict), SEED)
+    assert counts == {t: n + headline.get(t, 0) for t, (n, _tokens) in GOLD.items()}
 
 
 @pytest.mark.parametrize("theme_id", list(GOLD))
@@ -156,9 +174,9 @@ def test_gold_counts_on_seed(gold, theme_id):
     assert (int(row["count"].iloc[0]), int(row["matched_tokens"].iloc[0])) == GOLD[theme_id]
 
 
-def test_gold_independent_regex_cross_check(seed_clean, gold):
+def test_gold_independent_regex_cross_check(seed_body, gold):
     """Where a plain regex on the text is equivalent, it gives the same counts."""
-    text = seed_clean.docs.loc[0, "text"]
+    text = seed_body.docs.loc[0, "text"]
     counts = counts_of(gold, SEED)
     assert len(re.findall(r"(?i)(?<![\w-])ukrain\w*", text)) == counts["ukr"]
     assert len(re.findall(r"(?i)(?<![\w-])coop[ée]r\w*", text)) == counts["coop"]
@@ -297,8 +315,12 @@ def lookup_text(text: str, themes: dict, language: str = "fr", **kwargs) -> Look
 def test_whole_tokens_and_elisions():
     text = "L'Ukraine, d\u2019Ukraine et l'Indo-Pacifique ; le Pacifique ; pacifiquement."
     res = lookup_text(text, {"u": theme(["ukraine"]), "p": theme(["pacifique"])})
-    # ukraine: l'Ukraine, d'Ukraine -> 2; pacifique: "le Pacifique" only -> 1
-    assert counts_of(res) == {"u": 2, "p": 1}
+    # ukraine: l'Ukraine, d'Ukraine -> 2; pacifique: "le Pacifique" and the part of the compound
+    # Indo-Pacifique (rule 7), not "pacifiquement" -> 2
+    assert counts_of(res) == {"u": 2, "p": 2}
+    # a pattern of the whole compound wins: its part is not read (rule 7)
+    whole = lookup_text(text, {"ip": theme(["indo-pacifique"]), "p": theme(["pacifique"])})
+    assert counts_of(whole) == {"ip": 1, "p": 1}
 
 
 def test_glob_star_positions():

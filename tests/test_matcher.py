@@ -15,7 +15,7 @@ from tests.oracle import naive_counts, naive_matches
 from analysis.dictionary import compile_pattern, dictionary
 from analysis.matcher import Matcher
 
-WORDS = ["ab", "abc", "b", "ba", "bab", "c", "ca"]
+WORDS = ["ab", "abc", "b", "ba", "bab", "c", "ca", "ab-c", "ba-ab-c", "c-ca", "abc-"]  # compounds: rule 7
 PARTS = ["ab", "a*", "*b", "b*c", "c", "ba", "a*b*", "bab", "*a*", "ab*"]
 pattern_texts = st.lists(st.sampled_from(PARTS), min_size=1, max_size=3).map(" ".join)
 keys_strategy = st.lists(st.one_of(st.none(), st.sampled_from(WORDS)), max_size=40)
@@ -79,6 +79,29 @@ def test_count_and_resolve_agree_with_oracle(d, keys, overlap):
     resolved = m.resolve(m.find(keys))  # the whole document at once: the same tallies
     assert {t: (len(ms), sum(b - a for a, b, _ in ms)) for t, ms in resolved.items()} == expected
     assert m.count(keys) == expected  # again, from the cached groups
+
+
+def test_hand_counted_compound_parts():
+    """Rule 7 on synthetic compounds, counted by hand."""
+    d = dictionary({"name": "hand", "version": "0", "description": "Hand.", "themes": {
+        "sahel": _theme(["sahel"]),
+        "nato": _theme(["nato"]),
+        "indo": _theme(["indo-pacific", "pacific"]),
+        "korea": _theme(["korea"]),
+        "russia": _theme(["russia*"]),
+        "defense": _theme(["defense"]),
+        "forces": _theme(["self-defense forces"]),
+    }})
+    keys = ["g5-sahel", None, "nato-indo-pacific", None, "north", "korea-russia", None,
+            "indo-pacific", None, "self-defense", "forces", None, "self-defense", None, "sahel-sahel"]
+    # g5-sahel: sahel; nato-indo-pacific: nato + indo (the run indo-pacific, not pacific: one hit);
+    # korea-russia: korea + russia; indo-pacific: indo, whole (its part pacific is not read);
+    # "self-defense forces": the phrase (2 tokens) outranks the part defense (rule 6);
+    # the second self-defense: defense; sahel-sahel: one token, one hit
+    assert Matcher(d, "fr").count(keys) == {
+        "sahel": (2, 2), "nato": (1, 1), "indo": (2, 2), "korea": (1, 1), "russia": (1, 1),
+        "defense": (1, 1), "forces": (1, 2),
+    }  # fmt: skip
 
 
 def test_hand_counted_rules():

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.slow
 
 SECTIONS_FR = [
     "Synthèse",
+    "Annexe : validation de l'instrument",
+    "Équivalence des listes française et anglaise",
     "Profil thématique",
     "Thèmes sur- et sous-représentés",
     "Le texte parmi les déclarations de référence",
@@ -119,6 +121,28 @@ def test_pdf_has_every_section_and_no_code(default_run):
         assert bad not in text, bad
     assert 8 <= pages <= 40
     assert f"Page 2 / {pages}" in text
+
+
+def test_pdf_annex_prints_the_validation(default_run):
+    # the figures of `analysis validate` (the same computation, another path: the CLI's CSV)
+    import subprocess
+    import sys
+    from io import StringIO
+
+    _root, pdf = default_run
+    text, _pages = _pdf_text(pdf)
+    out = subprocess.run([sys.executable, "-m", "analysis", "-q", "validate", "--format", "csv"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    scores = pd.read_csv(StringIO(out)).query("language == 'all'")
+    for row in scores.itertuples():
+        if row.precision == row.precision:
+            assert fmt_number(row.precision, "fr", 2) in text, row.theme
+    from analysis.dictionary import dictionary
+    from analysis.report.validation_block import FLAG_MARK, flagged_themes
+
+    dic = dictionary(config.DEFAULT_DICTIONARY)
+    for theme in flagged_themes(dic):
+        assert f"{dic.labels('fr')[theme]} {FLAG_MARK}" in " ".join(text.split()), theme
 
 
 def test_pdf_numbers_equal_the_run_tables(default_run):

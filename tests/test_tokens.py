@@ -165,16 +165,16 @@ def test_tokens_table_columns_and_indices():
 def test_seed_token_count_and_stopwords(seed_clean):
     toks = tokens(seed_clean)
     d = toks.data
-    # the cleaned seed has 11 paragraphs (counted by hand in the raw file, minus the trailer)
-    assert d["paragraph"].max() == 10
+    # the cleaned seed has 12 paragraphs (counted by hand in the raw file: the headline, a press
+    # article's content, and 11 body paragraphs; the trailer goes)
+    assert d["paragraph"].max() == 11
     assert d.loc[d["key"] == "les", "is_stop"].all()
     assert not d.loc[d["key"] == "securite", "is_stop"].any()
-    # standalone "sécurité" in the seed body, hand count: paragraph 1 "défense et de
-    # sécurité dans", paragraph 2 "défense et de sécurité en vue" and "à la sécurité
-    # régionales", paragraph 6 "à la sécurité régionales", paragraph 7 "Conseil de
-    # sécurité" = 5 (the title's occurrence goes with the title line; "cybersécurité"
-    # in paragraph 4 is another token)
-    assert (d["key"] == "securite").sum() == 5
+    # standalone "sécurité", hand count: the headline "défense et de sécurité dans", body
+    # paragraph 1 "défense et de sécurité dans", paragraph 2 "défense et de sécurité en vue" and
+    # "à la sécurité régionales", paragraph 6 "à la sécurité régionales", paragraph 7 "Conseil
+    # de sécurité" = 6 ("cybersécurité" in paragraph 4 is another token)
+    assert (d["key"] == "securite").sum() == 6
     assert (d["key"] == "cybersecurite").sum() == 1
 
 

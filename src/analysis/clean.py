@@ -3,12 +3,18 @@
 Steps, in order (each one recorded per document in the audit trail with what it
 removed or changed, characters and whitespace-separated words before and after):
 
-1. ``title`` – drop the first line when it repeats the manifest title (the title
-   is metadata; the body is analysed).
+1. ``title`` – the title line (the first line when it repeats the manifest title, or,
+   without one, when :func:`analysis.encoding.title_line` says it is a title) is dropped
+   or counted by :func:`title_mode`: an official statement's title repeats its
+   metadata (dropped); a press article's headline is content (counted); ``--title
+   count|drop`` (``title_mode``) decides for every document.
 2. ``html`` – HTML fragments (``<p>``, ``<br>``, ``<sup>`` notes, entities such as
    ``&nbsp;`` ``&#39;``) parsed with the standard library's ``html.parser``:
    block tags become paragraph breaks, ``<br>`` a line break, ``<sup>`` content is
-   dropped (footnote markers), every other tag is removed and its text kept.
+   dropped (footnote markers) except an ordinal suffix after a number or a French
+   abbreviation after M, which stays part of the word (``21<sup>st</sup>`` is "21st",
+   ``1<sup>er</sup>`` "1er", ``M<sup>me</sup>`` "Mme"); every other tag is removed and its
+   text kept.
 3. ``markdown`` – emphasis (``**bold**``, ``*italic*``, ``_x_``), headings,
    backslash escapes, links ``[text](url)``, rules.
 4. ``boilerplate`` – the configurable line patterns of ``resources/boilerplate.yaml``
@@ -43,7 +49,10 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 STEPS = ("title", "html", "markdown", "boilerplate", "unwrap", "typography")
-CLEANER_VERSION = "1.0"
+TITLE_MODES = ("drop", "count")
+#: The title line's default treatment by genre (any other genre: ``drop``).
+TITLE_BY_GENRE: dict[str, str] = {"press_article": "count"}
+CLEANER_VERSION = "1.1"  # 1.1: ordinal suffixes in <sup> kept
 
 
 def nfc(text: str) -> str:
@@ -79,13 +88,30 @@ def _same_words(a: str, b: str) -> bool:
     return " ".join(a.split()).lower() == " ".join(b.split()).lower()
 
 
-def _step_title(text: str, title: str | None) -> Change:
+def title_mode(genre: str | None = None, mode: str | None = None) -> str:
+    """What is done with a document's title line: ``mode`` when given, else its genre's default.
+
+    Examples
+    --------
+    >>> title_mode("press_article"), title_mode("joint_statement"), title_mode("press_article", "drop")
+    ('count', 'drop', 'drop')
+    """
+    if mode:
+        if mode not in TITLE_MODES:
+            raise ValueError(f"title mode {mode!r}: give one of {', '.join(TITLE_MODES)}")
+        return mode
+    return TITLE_BY_GENRE.get(str(genre or ""), "drop")
+
+
+def _step_title(text: str, title: str | None, mode: str = "drop") -> Change:
     if not title:
         return Change("title", text)
     body = text.lstrip("\ufeff")
     cut = body.find("\n")
     first = body if cut < 0 else body[:cut]
     if _same_words(first, title):
+        if mode == "count":
+            return Change("title", text, "kept the title line (counted)", [])
         rest = "" if cut < 0 else body[cut + 1 :].lstrip("\n")
         return Change("title", rest, "removed the title line", [first.strip()])
     return Change("title", text)
@@ -311,6 +337,7 @@ def clean_text(
     steps: tuple[str, ...] = STEPS,
     boilerplate: str | None = None,
     audit: bool = True,
+    title_mode: str = "drop",
 ) -> CleanText:
     """Clean one statement; return the text and what each step did.
 
@@ -321,13 +348,16 @@ def clean_text(
     language : {"fr", "en"}
         For French spacing rules.
     title : str, optional
-        The manifest title: a first line repeating it is dropped.
+        The manifest title (or :func:`analysis.encoding.title_line` of a file): a first
+        line repeating it is the title line.
     steps : tuple of str
         Steps to apply (see :data:`STEPS`), always in the canonical order.
     boilerplate : str, optional
         Path of another boilerplate YAML file.
     audit : bool
         Record what each step did (``False`` for corpus-scale counting: same text, faster).
+    title_mode : {"drop", "count"}
+        Drop the title line or keep it as text (:func:`title_mode` gives the default by genre).
 
     Examples
     --------
@@ -340,7 +370,9 @@ def clean_text(
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise ValueError(f"unknown cleaning step(s) {sorted(unknown)}; known: {STEPS}")
-    return _clean_nfc(nfc(text), language, title, steps, boilerplate, audit)
+    if title_mode not in TITLE_MODES:
+        raise ValueError(f"title mode {title_mode!r}: give one of {', '.join(TITLE_MODES)}")
+    return _clean_nfc(nfc(text), language, title, steps, boilerplate, audit, title_mode)
 
 
 _MARKERS = "\r<&*_#\\]"
@@ -359,6 +391,7 @@ def _clean_nfc(
     steps: tuple[str, ...] = STEPS,
     boilerplate: str | None = None,
     audit: bool = False,
+    title_mode: str = "drop",
 ) -> CleanText:
     """:func:`clean_text` of a text already in NFC (corpus-scale counting normalises it first)."""
     present = _present(text)
@@ -369,7 +402,7 @@ def _clean_nfc(
         if step not in steps:
             continue
         if step == "title":
-            change = _step_title(text, title)
+            change = _step_title(text, title, title_mode)
         elif step == "html":
             change = _step_html(text, present)
             if change.text != text:  # decoded entities may add any character
@@ -399,20 +432,24 @@ def _clean_nfc(
     return CleanText(text=nfc(text), audit=trail)
 
 
-def corpus_clean(corp: Corpus, *, steps: tuple[str, ...] = STEPS, boilerplate: str | None = None) -> Corpus:
+def corpus_clean(
+    corp: Corpus, *, steps: tuple[str, ...] = STEPS, boilerplate: str | None = None, title: str | None = None
+) -> Corpus:
     """Clean every document of a corpus.
 
     Returns a new corpus whose ``text`` column holds the cleaned text (the raw
     text stays in ``raw_text``), with ``n_paragraphs`` and the audit trail in
     ``corpus.audit`` (one row per document x step, plus a ``total`` row with the
-    tokens before and after cleaning).
+    tokens before and after cleaning). ``title`` (``drop`` or ``count``) decides for
+    every document what is done with its title line; by default its genre decides
+    (:func:`title_mode`), and the ``title_mode`` column says what was done.
 
     Examples
     --------
     >>> from analysis.corpus import corpus
     >>> cleaned = corpus_clean(corpus())
-    >>> int(cleaned.docs.loc[0, "n_paragraphs"])
-    11
+    >>> int(cleaned.docs.loc[0, "n_paragraphs"])  # the headline of the press article is counted
+    12
     >>> "lire également" in cleaned.docs.loc[0, "text"]
     False
     """
@@ -422,11 +459,14 @@ def corpus_clean(corp: Corpus, *, steps: tuple[str, ...] = STEPS, boilerplate: s
     from analysis.tokens import tokenize
 
     rows = []
-    texts, n_par = [], []
+    texts, n_par, modes = [], [], []
     for doc in corp.docs.itertuples(index=False):
+        mode = title_mode(getattr(doc, "genre", None), title)
+        modes.append(mode)
         result = clean_text(
-            doc.text, language=doc.language, title=doc.title, steps=steps, boilerplate=boilerplate
-        )
+            doc.text, language=doc.language, title=doc.title, steps=steps, boilerplate=boilerplate,
+            title_mode=mode,
+        )  # fmt: skip
         for entry in result.audit:
             rows.append({"doc_id": doc.doc_id, **entry})
         before = sum(k != "punct" for *_, k in tokenize(doc.text, doc.language))
@@ -450,10 +490,12 @@ def corpus_clean(corp: Corpus, *, steps: tuple[str, ...] = STEPS, boilerplate: s
     docs["raw_text"] = docs["text"]
     docs["text"] = texts
     docs["n_paragraphs"] = n_par
+    docs["title_mode"] = modes
     cleaned = Corpus(
         docs=docs,
         problems=corp.problems,
-        history=[*corp.history, {"op": "corpus_clean", "steps": list(steps), "version": CLEANER_VERSION}],
+        history=[*corp.history, {"op": "corpus_clean", "steps": list(steps), "version": CLEANER_VERSION,
+                                 "title": title or "by genre"}],
         manifest=corp.manifest,
     )
     cleaned.audit = pd.DataFrame(rows)  # type: ignore[attr-defined]

@@ -66,6 +66,14 @@ def _write_table(df, output: str | None, fmt: str) -> None:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
+def _title_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--title", choices=("count", "drop"), default=None,
+        help="count or drop each text's title line (default by genre: a press article's headline is "
+        "counted, an official statement's title dropped)",
+    )  # fmt: skip
+
+
 def _guard_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, an output inside raw data or inside a corpus being read."""
     from analysis.corpus import ALLOWED_OUTSIDE
@@ -99,14 +107,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
-    from analysis.clean import clean_text
+    from analysis.clean import clean_text, title_mode
     from analysis.corpus import detect_language, read_text
+    from analysis.encoding import title_line
     from analysis.tokens import iter_surface
 
     text, _enc = read_text(args.file)
     language = args.language or detect_language(text)
-    if not args.raw:
-        text = clean_text(text, language=language).text
+    if not args.raw:  # the title rule of every route: a file's title line, dropped unless --title count
+        mode = title_mode(None, args.title)
+        text = clean_text(text, language=language, title=title_line(text), title_mode=mode).text
     for surface, key in iter_surface(text, language):
         sys.stdout.write(f"{surface}\t{key}\n")
     return EXIT_OK
@@ -136,7 +146,7 @@ def cmd_count(args: argparse.Namespace) -> int:
     from analysis.pipeline import count_documents
 
     corp = _load_documents(args.documents, args.corpus, args.language)
-    table = count_documents(corp, dictionary_path=args.dictionary, by=args.by)
+    table = count_documents(corp, dictionary_path=args.dictionary, by=args.by, title=args.title)
     _write_table(table, args.output, args.format)
     return EXIT_OK
 
@@ -151,7 +161,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         raise UsageError(f"kwic: --window {args.window}: the window must be 0 or more tokens")
     if not args.pattern.strip():
         raise UsageError("kwic: the pattern is empty (a word, a glob such as ukrain*, a phrase, a theme id)")
-    corp = corpus_clean(_load_documents(args.documents, args.corpus, args.language))
+    corp = corpus_clean(_load_documents(args.documents, args.corpus, args.language), title=args.title)
     toks = tokens(corp)
     dic = dictionary(args.dictionary) if args.dictionary else None
     if dic is not None and "_" in args.pattern and args.pattern not in dic.theme_ids():
@@ -193,6 +203,24 @@ def cmd_reference_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from analysis.validation import textstat_validation, validation_text
+
+    v = textstat_validation(args.set, args.dictionary)
+    if args.output:
+        from analysis.store import write_csv
+
+        out = Path(args.output)
+        write_csv(v.scores, out / "validation_scores.csv")
+        write_csv(v.disagreements, out / "validation_disagreements.csv")
+        sys.stderr.write(f"validation tables written to {out}\n")
+    if args.format == "csv":
+        _write_table(v.scores, None, "csv")
+    else:
+        sys.stdout.write(validation_text(v, disagreements=args.disagreements, language=args.language))
+    return EXIT_OK
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from analysis.compare import compare
 
@@ -210,6 +238,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         genre=args.genre,
         ids=args.ids,
         min_count=args.min_count,
+        title=args.title,
     )
     for note in result.notes:
         sys.stderr.write(f"note: {note}\n")
@@ -308,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="plain text file")
     p.add_argument("--language", choices=config.LANGUAGES, help="default: detected")
     p.add_argument("--raw", action="store_true", help="tokenise without cleaning")
+    _title_option(p)
     p.set_defaults(func=cmd_tokens)
 
     p = sub.add_parser("count", help="theme (or pattern) counts per document")
@@ -315,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="manifest CSV (default: data/raw/manifest.csv)")
     p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY), help="dictionary YAML")
     p.add_argument("--by", choices=("theme", "pattern"), default="theme")
+    _title_option(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--output", help="file (default: stdout); a folder with --source")
     p.add_argument("--language", choices=config.LANGUAGES, help="language of plain text files")
@@ -333,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", choices=config.LANGUAGES)
     p.add_argument("--format", choices=("text", "csv"), default="text")
     p.add_argument("--output")
+    _title_option(p)
     p.set_defaults(func=cmd_kwic)
 
     p = sub.add_parser("reference", help="build or check the shipped reference features")
@@ -349,6 +381,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--jsonl", action="append", default=[], help="JSON Lines source (default: in ../shared)")
     c.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
     c.set_defaults(func=cmd_reference_check)
+
+    p = sub.add_parser("validate", help="the dictionary against hand-coded sentences: precision, recall, F1")
+    p.add_argument("--set", default=str(config.RESOURCES_DIR / "validation" / "coded_sentences.csv"),
+                   help="validation set CSV (default: the shipped set)")  # fmt: skip
+    p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY), help="dictionary YAML")
+    p.add_argument("--format", choices=("text", "csv"), default="text", help="text table or CSV of scores")
+    p.add_argument("--disagreements", action="store_true", help="list false positives and negatives")
+    p.add_argument("--language", choices=config.LANGUAGES, help="only this language's disagreements")
+    p.add_argument("--output", help="folder for validation_scores.csv and validation_disagreements.csv")
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("compare", help="compare a statement with the reference statements")
     p.add_argument("--focus", default=config.DEFAULT_FOCUS_ID, help="focus document id")
@@ -371,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", nargs="+", help="explicit reference ids")
     p.add_argument("--level", choices=("theme", "word", "similarity"), default="theme")
     p.add_argument("--min-count", type=int, default=3, help="minimum focus count to test")
+    _title_option(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--output")
     p.set_defaults(func=cmd_compare)
@@ -401,10 +444,11 @@ def _exit_code(exc: BaseException) -> int:
     from analysis.corpus import CorpusError, TextError
     from analysis.scale import SourceError
     from analysis.store import OutputRefused
+    from analysis.validation import ValidationSetError
 
     bad_input: tuple[type[BaseException], ...] = (
         UsageError, CorpusError, TextError, SelectionError, SourceError, FileNotFoundError, IsADirectoryError,
-        OutputRefused,
+        OutputRefused, ValidationSetError,
     )  # fmt: skip
     try:
         from analysis.dictionary import DictionaryError

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis import config
+from analysis.compare_tables import similarity_table, theme_table, word_keyness
 from analysis.comparison import Comparison, Notes
 from analysis.frames import FrameError, describe_frame, frame_filters, select_references, textstat_frames
 
@@ -58,6 +59,7 @@ def compare(
     remove_stopwords: bool = True,
     overlap: str = "longest",
     sensitivity: bool = True,
+    title: str | None = None,
 ) -> Comparison:
     """Compare a focus statement with reference statements.
 
@@ -69,8 +71,9 @@ def compare(
     keep the references of the frame (:func:`_select_frame`, rules of
     :func:`analysis.frames.frame_filters`), leave out the themes some reference
     cannot answer (:func:`_usable_counts`), then compute the theme table
-    (:func:`_theme_table`), the word keyness (:func:`_word_keyness`), the
-    similarity (:func:`_similarity_table`) and the same theme comparison under
+    (:func:`analysis.compare_tables.theme_table`), the word keyness
+    (:func:`~analysis.compare_tables.word_keyness`), the similarity
+    (:func:`~analysis.compare_tables.similarity_table`) and the same theme comparison under
     the frames of the sensitivity panel (:func:`analysis.frames.textstat_frames`).
 
     The default frame is the focus's language: comparing across languages
@@ -109,6 +112,10 @@ def compare(
         Overlap rule of the lookup (see the dictionary docs).
     sensitivity : bool
         Compute the sensitivity panel (``Comparison.sensitivity``).
+    title : {"drop", "count"}, optional
+        What is done with each full text's title line (default: by genre: a press
+        article's headline is counted, an official statement's title dropped;
+        :func:`analysis.clean.title_mode`). The shipped references were built by genre.
 
     Returns
     -------
@@ -139,7 +146,7 @@ def compare(
     notes = Notes()
     full = _full_text_corpus(focus_id, corpus_manifest, reference_manifest, selection)
     filters = _frame(full, focus_id, selection)
-    cleaned, toks, dic, look = _count_full_text(full, dictionary_path, overlap)
+    cleaned, toks, dic, look = _count_full_text(full, dictionary_path, overlap, title)
     ref = _features_references(reference, list(toks.docs["doc_id"]))
     focus_meta = toks.docs[toks.docs["doc_id"] == focus_id].iloc[0]
     pool_docs, pool_counts = _full_text_tables(toks, look, focus_id)
@@ -147,26 +154,27 @@ def compare(
     docs, counts, rcounts = _select_frame(pool_docs, pool_counts, rcounts, filters, focus_id, notes)
     usable, unavailable = _usable_counts(counts, rcounts, focus_id)
     reference_ids = _reference_ids(docs, focus_id)
-    themes = _theme_table(
+    themes = theme_table(
         usable, focus_id, reference_ids, dic, docs, focus_meta["language"],
         min_count=min_count, conf_level=conf_level, notes=notes,
     )  # fmt: skip
-    words, words_message = _word_keyness(
+    words, words_message = word_keyness(
         toks, ref, docs, focus_meta,
         remove_stopwords=remove_stopwords, min_count=min_count, conf_level=conf_level, notes=notes,
     )  # fmt: skip
-    similarity = _similarity_table(usable, docs, focus_id)
+    similarity = similarity_table(usable, docs, focus_id)
     frame = describe_frame(docs[docs["role"] == "reference"], filters)
     panel = None
     if sensitivity:
-        roots = set(usable.loc[usable["parent"] == "", "theme"])
+        # the themes of the theme table, subthemes included: one family for the Holm correction
+        tested = set(usable["theme"])
         panel = textstat_frames(
-            pool_counts[pool_counts["theme"].isin(roots)], pool_docs, _focus_metadata(focus_meta), filters,
+            pool_counts[pool_counts["theme"].isin(tested)], pool_docs, _focus_metadata(focus_meta), filters,
             reference_ids, min_count=min_count, conf_level=conf_level,
         )  # fmt: skip
 
     params = {"focus_id": focus_id, "dictionary": str(dictionary_path), "min_count": min_count,
-              "conf_level": conf_level, "overlap": overlap, **selection}  # fmt: skip
+              "conf_level": conf_level, "overlap": overlap, "title": title, **selection}  # fmt: skip
     logger.info("compared %s with %d reference documents", focus_id, len(reference_ids))
     return Comparison(
         focus=_focus_metadata(focus_meta),
@@ -205,6 +213,7 @@ def check_selection(
     format: str | list[str] | None = None,
     ids: list[str] | None = None,
     overlap: str = "longest",
+    title: str | None = None,
 ) -> None:
     """Raise what :func:`compare` would raise about its selection, without counting the texts.
 
@@ -296,7 +305,7 @@ def _full_text_corpus(
 
 
 def _count_full_text(
-    full: Corpus, dictionary_path: Path | str, overlap: str
+    full: Corpus, dictionary_path: Path | str, overlap: str, title: str | None = None
 ) -> tuple[Corpus, Tokens, Dictionary, Lookup]:
     """Clean, tokenise and look up the full-text documents.
 
@@ -312,7 +321,7 @@ def _count_full_text(
     from analysis.lookup import tokens_lookup
     from analysis.tokens import tokens
 
-    cleaned = corpus_clean(full)
+    cleaned = corpus_clean(full, title=title)
     toks = tokens(cleaned)
     languages = tuple(sorted(set(toks.docs["language"]) | set(config.LANGUAGES)))
     dic = dictionary(dictionary_path, languages=languages)
@@ -497,102 +506,6 @@ def _reference_ids(docs: pd.DataFrame, focus_id: str) -> list[str]:
     if not reference_ids:
         raise SelectionError(_NO_REFERENCE_LEFT)
     return reference_ids
-
-
-def _theme_table(
-    usable: pd.DataFrame,
-    focus_id: str,
-    reference_ids: list[str],
-    dic: Dictionary,
-    docs: pd.DataFrame,
-    focus_language: str,
-    *,
-    min_count: int,
-    conf_level: float,
-    notes: Notes,
-) -> pd.DataFrame:
-    """The theme comparison with labels, ``is_root`` and ``cross_language`` (noted when true)."""
-    from analysis.textstat import textstat_theme_comparison
-
-    labels = {t.id: t for t in dic.themes}
-    themes = textstat_theme_comparison(
-        usable[["doc_id", "theme", "count", "tokens"]], focus_id, reference_ids,
-        min_count=min_count, conf_level=conf_level,
-    )  # fmt: skip
-    themes.insert(1, "parent", themes["theme"].map(lambda t: labels[t].parent or ""))
-    themes.insert(2, "label_fr", themes["theme"].map(lambda t: labels[t].labels.get("fr", t)))
-    themes.insert(3, "label_en", themes["theme"].map(lambda t: labels[t].labels.get("en", t)))
-    themes["is_root"] = themes["parent"] == ""
-    ref_langs = set(docs.loc[docs["role"] == "reference", "language"])
-    cross = bool(ref_langs - {focus_language})
-    themes["cross_language"] = cross
-    if cross:
-        langs = ", ".join(sorted(ref_langs))
-        notes.add("cross_language", focus_language=focus_language, langs=langs)
-    return themes
-
-
-def _word_keyness(
-    toks: Tokens,
-    ref: ReferenceSet | None,
-    docs: pd.DataFrame,
-    focus_meta: pd.Series,
-    *,
-    remove_stopwords: bool,
-    min_count: int,
-    conf_level: float,
-    notes: Notes,
-) -> tuple[pd.DataFrame | None, str]:
-    """Word-level keyness, against the reference documents in the focus language only.
-
-    Returns
-    -------
-    (words, message)
-        ``words`` is None, and ``message`` (also noted) says why, when no reference
-        document is in the focus language; otherwise ``message`` is empty.
-    """
-    import pandas as pd
-
-    from analysis.kwic import key_forms
-    from analysis.textstat import textstat_keyness
-    from analysis.tokens import key_counts
-
-    focus_id, focus_language = focus_meta["doc_id"], focus_meta["language"]
-    same_lang = docs[(docs["role"] == "reference") & (docs["language"] == focus_language)]
-    if same_lang.empty:
-        notes.add("no_same_language", focus_language=focus_language)
-        return None, notes.en[-1]
-    kc = key_counts(toks)
-    parts = [kc[kc["doc_id"].isin(same_lang["doc_id"])]]
-    if ref is not None:
-        parts.append(ref.token_counts[ref.token_counts["doc_id"].isin(same_lang["doc_id"])])
-    ref_counts = pd.concat(parts).groupby("key")["count"].sum()
-    focus_counts = kc[kc["doc_id"] == focus_id].set_index("key")["count"]
-    focus_tokens = int(focus_meta["n_tokens"])
-    reference_tokens = int(same_lang["n_tokens"].sum())
-    if remove_stopwords:
-        from analysis.tokens import stopwords
-
-        stop = stopwords(focus_language)
-        keep = lambda k: k not in stop and not k.endswith("'") and any(c.isalpha() for c in k)  # noqa: E731
-        focus_counts = focus_counts[[keep(k) for k in focus_counts.index]]
-        ref_counts = ref_counts[[keep(k) for k in ref_counts.index]]
-    words = textstat_keyness(
-        focus_counts, focus_tokens, ref_counts, reference_tokens,
-        item="term", min_count=min_count, conf_level=conf_level,
-    )  # fmt: skip
-    words.insert(1, "form", words["term"].map(key_forms(toks, focus_id)))  # the key as the focus writes it
-    words.attrs["reference_documents"] = same_lang["doc_id"].tolist()
-    return words, ""
-
-
-def _similarity_table(usable: pd.DataFrame, docs: pd.DataFrame, focus_id: str) -> pd.DataFrame:
-    """Cosine similarity of root-theme rate profiles, with each document's title, date, language, genre."""
-    from analysis.textstat import textstat_similarity
-
-    roots = usable[usable["parent"] == ""]
-    similarity = textstat_similarity(roots[["doc_id", "theme", "per_1000"]], focus_id)
-    return similarity.merge(docs[["doc_id", "title", "date", "language", "genre"]], on="doc_id", how="left")
 
 
 def _focus_metadata(focus_meta: pd.Series) -> dict[str, Any]:

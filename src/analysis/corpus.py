@@ -441,9 +441,10 @@ def corpus_from_files(
 ) -> Corpus:
     """Build a corpus from plain text files (one document each; id = file stem).
 
-    The language is given or detected per file; the title is the first line when it is
-    short, has no final full stop and a blank line follows it (cleaning then drops it from
-    the body), otherwise the file stem (and no line is dropped).
+    The language is given or detected per file; the title is the title line of the one
+    title rule (:func:`analysis.encoding.title_line`), otherwise the file stem (and no line
+    is a title line). The genre is ``statement``: the title line is dropped unless
+    ``title="count"`` is given to :func:`analysis.clean.corpus_clean`.
 
     Examples
     --------
@@ -466,7 +467,7 @@ def corpus_from_files(
         records.append(
             {
                 "doc_id": p.stem,
-                "title": first[:200],
+                "title": first,  # the whole title line: the cleaning recognises it (one title rule)
                 "date": "",
                 "parties": "",
                 "n_parties": 0,

@@ -424,7 +424,7 @@ def dictionary(
     >>> from analysis import config
     >>> d = dictionary(config.DEFAULT_DICTIONARY, languages=("fr", "en"))
     >>> d.name, d.version
-    ('defence_security', '1.0.0')
+    ('defence_security', '1.1.0')
     >>> len(d.hash)
     64
     """

@@ -258,27 +258,38 @@ def read_text(path: Path | str, *, max_bytes: int = config.MAX_DOCUMENT_BYTES) -
     return unicodedata.normalize("NFC", text), encoding
 
 
-def title_line(text: str) -> str | None:
-    """The title of a plain text file, when its first line is one; else None.
+_YEAR_END = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\.$")
 
-    A short first line (≤ 200 characters) without a final full stop, followed by a
-    blank line and more text, is a title (cleaning then drops it from the body, as
-    it repeats the title); any other first line is text. Used for ``.txt`` files
-    by :func:`corpus_from_files` and by corpus-scale sources.
+
+def title_line(text: str) -> str | None:
+    """The title line of a text without metadata: its first line when it is a title; else None.
+
+    The one title rule of the project (``README``, "Titles"): a first line is a title
+    when it is one line of at most 500 characters, followed by a blank line and more
+    text, and does not end as a sentence (``.``, ``!``, ``?``, ``»``, ``"``), except an
+    official title ending with its year (``…, le 7 octobre 2020.``). With a manifest,
+    the first line is the title line when it repeats the manifest's title
+    (:func:`analysis.clean.clean_text`); on the 30 shared statements and the seed both
+    tests pick the same line. What is done with the title line (dropped or counted)
+    is :func:`analysis.clean.title_mode`.
 
     Examples
     --------
     >>> title_line("Déclaration conjointe\\n\\nLa France et le Canada."), title_line("Une ligne.")
     ('Déclaration conjointe', None)
+    >>> title_line("Communiqué conjoint, le 7 octobre 2020.\\n\\nLes ministres se sont réunis.")
+    'Communiqué conjoint, le 7 octobre 2020.'
+    >>> title_line("Les ministres se sont réunis.\\n\\nIls ont parlé.") is None
+    True
     """
-    head, sep, rest = text.strip().partition("\n\n")
+    head, sep, rest = text.lstrip("\ufeff").strip().partition("\n\n")
     head = head.strip()
     if (
         sep
         and rest.strip()
         and "\n" not in head
-        and len(head) <= 200
-        and not head.endswith((".", "!", "?", "»", '"'))
+        and len(head) <= 500
+        and (not head.endswith((".", "!", "?", "»", '"')) or _YEAR_END.search(head))
     ):
         return head
     return None

@@ -128,6 +128,11 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         "frames": ["Cadre", "Références", "Mots", "Du", "Au"],
         "frame_names": ["Cadre retenu", "Toutes les références", "Même langue", "Même langue et genre",
                         "Mêmes parties", "24 mois précédents", "Retrait d'une référence"],
+        "validation": ["Thème", "Phrases (fr)", "Précision (fr)", "Rappel (fr)", "Phrases (en)",
+                       "Précision (en)", "Rappel (en)", "Phrases", "Précision", "Rappel", "F1",
+                       "Phrases réservées", "Précision (réservées)", "Rappel (réservées)"],
+        "equivalence": ["Thème", "Motifs français sans équivalent anglais",
+                        "Motifs anglais sans équivalent français"],
     },
     "en": {
         "themes": ["Theme", "n (text)", "Text /1000", "Ref. /1000", "G2", "p (Holm)", "Log Ratio", "LRC",
@@ -141,6 +146,11 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
         "frames": ["Frame", "References", "Words", "From", "To"],
         "frame_names": ["Selected frame", "All references", "Same language", "Same language and genre",
                         "Same parties", "Previous 24 months", "Leave one reference out"],
+        "validation": ["Theme", "Sentences (fr)", "Precision (fr)", "Recall (fr)", "Sentences (en)",
+                       "Precision (en)", "Recall (en)", "Sentences", "Precision", "Recall", "F1",
+                       "Held-out sentences", "Precision (held out)", "Recall (held out)"],
+        "equivalence": ["Theme", "French patterns without an English counterpart",
+                        "English patterns without a French counterpart"],
     },
 }  # fmt: skip
 """Column headers of the brief's tables."""

@@ -2,7 +2,8 @@
 
 ``html`` parses fragments (``<p>``, ``<br>``, ``<sup>`` notes, entities) with the
 standard library's ``html.parser``: block tags become paragraph breaks, ``<br>`` a
-line break, ``<sup>`` content is dropped (footnote markers), every other tag is
+line break, ``<sup>`` content is dropped (footnote markers) unless it is an ordinal suffix
+after a number or an abbreviation after M (``21<sup>st</sup>`` -> "21st"), every other tag is
 removed and its text kept; a text without tags only has its entities decoded.
 ``markdown`` removes emphasis, headings, backslash escapes, links ``[text](url)``
 and rules. Each step returns a :class:`Change` (the record of what one step did,
@@ -53,6 +54,15 @@ _BLOCK_TAGS = {
 _DROP_TAGS = {"sup", "script", "style", "head", "title"}
 
 
+#: ``<sup>`` content kept as part of the word before it: ordinal suffixes after a number
+#: (21<sup>st</sup>, 2<sup>nd</sup>, 1<sup>er</sup>, 3<sup>e</sup>, XXI<sup>e</sup>) and French
+#: abbreviations after M (M<sup>me</sup>, M<sup>lle</sup>, M<sup>gr</sup>); other ``<sup>`` text
+#: is a note marker and is dropped.
+_SUFFIX_AFTER_NUMBER = re.compile(r"(?:st|nd|rd|th|e|er|re|ère|ere|ème|eme|es|ers|res|ères|nde?s?|d)", re.I)
+_NUMBER_END = re.compile(r"(?:\d|\b[IVXLC]+)$")
+_SUFFIX_AFTER_M = re.compile(r"(?:mes?|lles?|gr|grs)")
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -60,10 +70,17 @@ class _TextExtractor(HTMLParser):
         self.skip = 0
         self.tags: dict[str, int] = {}
         self.dropped: list[str] = []
+        self.sup: list[str] | None = None  # the text of the <sup> being read
+
+    def _before(self) -> str:
+        return "".join(self.parts[-3:])
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         self.tags[tag] = self.tags.get(tag, 0) + 1
-        if tag in _DROP_TAGS:
+        if tag == "sup" and not self.skip:
+            self.sup = []
+            self.skip += 1
+        elif tag in _DROP_TAGS:
             self.skip += 1
         elif tag == "br":
             self.parts.append("\n")
@@ -76,13 +93,25 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _DROP_TAGS:
+        if tag == "sup" and self.sup is not None:
+            text, self.sup = "".join(self.sup).strip(), None
+            self.skip = max(0, self.skip - 1)
+            before = self._before()
+            if (_SUFFIX_AFTER_NUMBER.fullmatch(text) and _NUMBER_END.search(before)) or (
+                _SUFFIX_AFTER_M.fullmatch(text) and re.search(r"\bM$", before)
+            ):
+                self.parts.append(text)
+            elif text:
+                self.dropped.append(text)
+        elif tag in _DROP_TAGS:
             self.skip = max(0, self.skip - 1)
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n\n")
 
     def handle_data(self, data: str) -> None:
-        if self.skip:
+        if self.sup is not None and self.skip == 1:
+            self.sup.append(data)
+        elif self.skip:
             if data.strip():
                 self.dropped.append(data.strip())
         else:

@@ -29,7 +29,11 @@ Rules (``resources/dictionaries/README.md``; quoted by the methodology):
 5. subthemes roll up into their parent;
 6. with ``overlap="longest"``, a match overlapped by a strictly longer match of
    an unrelated theme (not itself, its parent or its subthemes) is dropped, all
-   matches being compared as rules 1-5 leave them.
+   matches being compared as rules 1-5 leave them;
+7. a hyphenated compound that no one-token pattern matches whole matches the
+   one-token patterns of its parts (read from the left, the longest run of parts
+   first: ``g5-sahel`` is matched by ``sahel``, ``nato-indo-pacific`` by ``nato`` and
+   ``indo-pacific``); it stays one token, so it counts once per theme (rule 4).
 
 Examples
 --------
@@ -214,18 +218,59 @@ class Matcher:
         """
         found = self._first.get(key)
         if found is None:
-            hits = list(self._literal.get(key, ()))
-            candidates = list(self._bare)
-            for length, table in self._heads.items():
-                candidates += table.get(key[:length], ())
-            for length, table in self._tails.items():
-                candidates += table.get(key[-length:], ())
-            hits += [idx for idx, glob in candidates if glob.fullmatch(key)]
-            found = self._first[key] = tuple(sorted(hits))
+            hits = self._whole(key)
+            if "-" in key and not any(self._width[idx] == 1 for idx in hits):
+                hits = sorted(set(hits) | set(self._compound_parts(key)))
+            found = self._first[key] = tuple(hits)
             if found:
                 widths = {self._width[idx] for idx in found}
                 (self._short if widths == {1} else self._long).add(key)
         return found
+
+    def _whole(self, key: str) -> list[int]:
+        """Indices of the patterns whose first part matches the whole of ``key``, in order."""
+        hits = list(self._literal.get(key, ()))
+        candidates = list(self._bare)
+        for length, table in self._heads.items():
+            candidates += table.get(key[:length], ())
+        for length, table in self._tails.items():
+            candidates += table.get(key[-length:], ())
+        hits += [idx for idx, glob in candidates if glob.fullmatch(key)]
+        return sorted(hits)
+
+    def _compound_parts(self, key: str) -> list[int]:
+        """One-token patterns matching parts of a hyphenated compound no one-token pattern matches whole.
+
+        Rule 7 of the dictionary README: the parts are read from the left, each time the
+        longest run of parts (shorter than the whole) that some one-token pattern matches;
+        the compound stays one token and the patterns of its runs match it.
+
+        Examples
+        --------
+        >>> from analysis.dictionary import dictionary
+        >>> d = dictionary({"name": "d", "version": "1", "description": "D.",
+        ...     "themes": {"a": {"label": {"fr": "A", "en": "A"}, "description": "A.",
+        ...                      "fr": ["sahel"], "en": ["nato", "indo-pacific", "pacific"]}}})
+        >>> Matcher(d, "fr").starts("g5-sahel"), Matcher(d, "en").starts("nato-indo-pacific")
+        ((0,), (0, 1))
+        """
+        pieces = key.split("-")
+        if len(pieces) < 2 or not all(pieces):
+            return []
+        out: set[int] = set()
+        i = 0
+        while i < len(pieces):
+            for j in range(len(pieces), i, -1):
+                if j - i == len(pieces):
+                    continue
+                run = [idx for idx in self._whole("-".join(pieces[i:j])) if self._width[idx] == 1]
+                if run:
+                    out.update(run)
+                    i = j
+                    break
+            else:
+                i += 1
+        return sorted(out)
 
     def _part(self, idx: int, i: int, key: str) -> bool:
         cache_key = (idx, i, key)

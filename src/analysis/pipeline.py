@@ -95,7 +95,11 @@ def save_processed(corp: Corpus, toks: Tokens, output_dir: Path | str = config.P
 
 
 def count_documents(
-    corp: Corpus, *, dictionary_path: Path | str = config.DEFAULT_DICTIONARY, by: str = "theme"
+    corp: Corpus,
+    *,
+    dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
+    by: str = "theme",
+    title: str | None = None,
 ) -> pd.DataFrame:
     """Clean, tokenise and count a corpus with a dictionary.
 
@@ -105,6 +109,8 @@ def count_documents(
         Raw corpus (it is cleaned here).
     dictionary_path : path-like
     by : {"theme", "pattern"}
+    title : {"drop", "count"}, optional
+        What is done with each title line (default: by genre, :func:`analysis.clean.title_mode`).
 
     Returns
     -------
@@ -126,7 +132,7 @@ def count_documents(
 
     if by not in ("theme", "pattern"):
         raise ValueError("by must be 'theme' or 'pattern'")
-    toks = tokens(corpus_clean(corp))
+    toks = tokens(corpus_clean(corp, title=title))
     dic = dictionary(dictionary_path, languages=tuple(sorted(set(toks.docs["language"]))))
     look = tokens_lookup(toks, dic)
     if by == "theme":

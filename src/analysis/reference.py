@@ -318,7 +318,8 @@ def reference_theme_counts(
     With the dictionary the set was built with (same sha256), the stored counts
     are returned: they are exactly the full-text counts. With another dictionary,
     each theme is counted from the features: the tokens whose key matches any of
-    the theme's word or glob patterns (each token once per theme), plus the
+    the theme's word or glob patterns by the engine's rules (:class:`analysis.matcher.Matcher`:
+    whole keys, and the parts of a hyphenated compound), each token once per theme, plus the
     stored counts of its multi-word patterns. Those counts are marked
     ``exact=False`` when the overlap or exclusion rules could have changed them
     (they need token positions, which the features do not keep). A theme with a
@@ -368,23 +369,41 @@ def reference_theme_counts(
     built_phrases = {(r.language, r.pattern) for r in ref.phrase_counts.itertuples()}
     built_phrases |= {(lang, p) for lang, p in ref.build.get("phrases", [])}
     phrase_n = ref.phrase_counts.set_index(["doc_id", "pattern"])["count"].to_dict()
+    from analysis.matcher import Matcher
+
     field_name = "key"
     keys_by_doc = {d: g for d, g in ref.token_counts.groupby("doc_id", sort=False)}
     rows = []
     themes = list(dictionary.themes)
     children = {t.id: _descendants(t.id, themes) for t in themes}
+    matchers: dict[str, Matcher] = {}
+    key_themes: dict[tuple[str, str], frozenset[str]] = {}
+
+    def themes_of(key: str, lang: str) -> frozenset[str]:
+        """Themes whose one-token patterns match a key (the engine's rules 1 and 7)."""
+        found = key_themes.get((lang, key))
+        if found is None:
+            m = matchers.get(lang) or matchers.setdefault(lang, Matcher(dictionary, lang))
+            found = frozenset(
+                e.theme for idx in m.starts(key) if len(m.patterns[idx].parts) == 1
+                for e in m.owners[idx] if e.include
+            )  # fmt: skip
+            key_themes[lang, key] = found
+        return found
+
     for doc_id in ref.docs["doc_id"]:
         lang = lang_of[doc_id]
         counts = keys_by_doc.get(doc_id)
         vocab = counts[field_name].tolist() if counts is not None else []
         freq = counts["count"].tolist() if counts is not None else []
         any_phrase = any(p.kind == "phrase" for t in themes for p in t.patterns.get(lang, ()))
+        hit = [themes_of(k, lang) for k in vocab]
         for theme in themes:
             members = [theme, *[t for t in themes if t.id in children[theme.id]]]
+            member_ids = {t.id for t in members}
             patterns = [p for t in members for p in t.patterns.get(lang, ())]
             has_exclude = any(t.exclude.get(lang) for t in members)
-            singles = [p for p in patterns if p.kind != "phrase"]
-            matched = [i for i, k in enumerate(vocab) if any(p.matches_part(0, k) for p in singles)]
+            matched = [i for i, found in enumerate(hit) if found & member_ids]
             n = float(sum(freq[i] for i in matched))
             missing = []
             for p in patterns:

@@ -94,6 +94,7 @@ def compare_arguments(
     until: str = "",
     window: str = "",
     min_count: int = 3,
+    title_mode: str = "",
 ) -> dict[str, Any]:
     """The arguments of :func:`analysis.compare.compare` from notebook parameters (empty = default).
 
@@ -114,6 +115,7 @@ def compare_arguments(
         "until": or_default(until, None),
         "window": or_default(window, None),
         "min_count": min_count,
+        "title": or_default(title_mode, None),
     }
 
 
@@ -303,9 +305,10 @@ class Brief:
             return f"{arrow} {i18n.fmt_number(2 ** abs(float(r['lrc'])), self.lang, 1)}"
 
         rows = [
-            [self.labels.get(x.theme, x.theme), *[cell(fr, x.theme) for fr in PANEL], t[f"status_{x.status}"]]
+            [self._marked(x.theme, self.labels.get(x.theme, x.theme)), *[cell(fr, x.theme) for fr in PANEL],
+             t[f"status_{x.status}"]]
             for x in shown
-        ]
+        ]  # fmt: skip
         view = pd.DataFrame(rows, columns=i18n.COLUMNS[self.lang]["sensitivity"])
         frames = sens.frames.copy()
         names = dict(zip(PANEL, i18n.COLUMNS[self.lang]["frame_names"], strict=True))
@@ -339,17 +342,38 @@ class Brief:
         themes = self.comp.themes[self.comp.themes["is_root"]]
         fig = textplot_keyness(themes, item="theme", labels=self.labels, lang=self.lang)
         label = f"label_{self.lang}"
-        view = themes[[label, "focus_count", "focus_per_1000", "reference_per_1000", "g2", "p_holm",
+        view = themes[["theme", label, "focus_count", "focus_per_1000", "reference_per_1000", "g2", "p_holm",
                        "log_ratio", "lrc", "percentile"]].copy()  # fmt: skip
+        view[label] = [self._marked(t, lab) for t, lab in zip(view.pop("theme"), view[label], strict=True)]
         headers = i18n.COLUMNS[self.lang]["themes"]
         view.columns = headers
         fmt = {headers[1]: "d", headers[2]: ".2f", headers[3]: ".2f", headers[4]: ".2f", headers[5]: ".3f",
                headers[6]: ".2f", headers[7]: ".2f", headers[8]: ".0f"}  # fmt: skip
+        cap = self.t["theme_table_cap"] + self._flag_note()
         return concat(
             section(self.t["keyness"]),
             self._figure(fig, "keyness_themes", self.t["keyness_cap"]),
-            table(view, caption=self.t["theme_table_cap"], number_format=fmt, lang=self.lang, max_rows=40),
+            table(view, caption=cap, number_format=fmt, lang=self.lang, max_rows=40),
         )
+
+    def _marked(self, theme: str, label: str) -> str:
+        """A theme's label, with the validation's mark when its precision or recall is low."""
+        from analysis.report.validation_block import FLAG_MARK, flagged_themes
+
+        return f"{label} {FLAG_MARK}" if theme in flagged_themes(self.comp.dictionary) else label
+
+    def _flag_note(self) -> str:
+        from analysis.report.validation_block import FLAG_MARK, flagged_themes
+
+        if not flagged_themes(self.comp.dictionary):
+            return ""
+        return " " + self.t["flag_note"].format(mark=FLAG_MARK)
+
+    def validation(self) -> Block:
+        """Annex: precision, recall and F1 of the instrument per theme (:mod:`analysis.validation`)."""
+        from analysis.report.validation_block import validation_block
+
+        return validation_block(self.comp.dictionary, self.lang)
 
     def heatmap(self, top: int = HEATMAP_ROWS) -> Block:
         """Figure: documents x themes rates, focus highlighted, ordered by similarity.

@@ -72,8 +72,17 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
     conf = params.get("conf_level", 0.95)
     overlap = params.get("overlap", "longest")
     changes = "; ".join(steps) if steps else m["no_change"]
+    docs = comp.corpus.docs
+    mode = "drop"
+    if "title_mode" in docs.columns and (docs["doc_id"] == comp.focus_id).any():
+        mode = str(docs.loc[docs["doc_id"] == comp.focus_id, "title_mode"].iloc[0])
+    why = m["title_chosen"] if params.get("title") else m[f"title_by_genre_{mode}"]
     return {
-        m["cleaning"]: [m["cleaning_1"], m["cleaning_2"].format(steps=changes, before=before, after=after)],
+        m["cleaning"]: [
+            m["cleaning_1"],
+            m["cleaning_2"].format(steps=changes, before=before, after=after),
+            m[f"title_{mode}"].format(why=why),
+        ],
         m["tokens"]: [m["tokens_1"]],
         m["matching"]: [
             m["matching_1"].format(

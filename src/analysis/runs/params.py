@@ -34,6 +34,7 @@ RESERVED_PARAMETERS = frozenset({"output_dir"})
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "lang": config.LANGUAGES,
     "reference_language": ("", "all", *config.LANGUAGES),
+    "title_mode": ("", "count", "drop"),
 }
 """Parameters with a closed set of values (checked before any kernel starts)."""
 _NON_NEGATIVE = frozenset({"kwic_window", "min_count"})

@@ -64,11 +64,13 @@ def load_dictionary(path: str | Path) -> Dictionary:
 
 def _clean(doc: dict[str, Any], text: str | None = None) -> str:
     """Clean a document's text (or ``text``: the same text already in NFC)."""
-    from analysis.clean import _clean_nfc, clean_text
+    from analysis.clean import _clean_nfc, clean_text, title_mode
 
+    mode = title_mode(doc.get("genre"))  # the one title rule: by genre
     if text is None:
-        return clean_text(doc["text"], language=doc["language"], title=doc.get("title"), audit=False).text
-    return _clean_nfc(text, doc["language"], doc.get("title")).text
+        return clean_text(doc["text"], language=doc["language"], title=doc.get("title"), audit=False,
+                          title_mode=mode).text  # fmt: skip
+    return _clean_nfc(text, doc["language"], doc.get("title"), title_mode=mode).text
 
 
 def _documents_table(
