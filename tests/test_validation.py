@@ -193,3 +193,21 @@ def test_shipped_figures_equal_an_independent_count(shared_manifest):
         fn = sum(counts[(f"d{i}", theme)] == 0 and theme in t for i, t in enumerate(coded["themes"]))
         row = v.scores.query("theme == @theme and language == 'all'").iloc[0]
         assert (row.tp, row.fp, row.fn) == (tp, fp, fn), theme
+
+
+def test_the_summary_names_the_flagged_themes_it_reports():
+    from analysis.compare import compare
+    from analysis.report.findings import findings
+    from analysis.report.validation_block import flagged_themes
+
+    comp = compare()
+    dic = comp.dictionary
+    present = set(comp.themes.loc[comp.themes["is_root"] & (comp.themes["focus_count"] > 0), "theme"])
+    weak = [t for t in flagged_themes(dic) if t in present]
+    caveat = next(x for x in findings(comp, "en") if x.startswith("Keep in mind"))
+    if not weak:
+        assert "less reliable" not in caveat
+        return
+    said = caveat.split("the measure is less reliable for ")[1].split(" (the dictionary")[0]
+    names = [dic.labels("en")[t] for t in weak]
+    assert said == (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])

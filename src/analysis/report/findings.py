@@ -320,6 +320,13 @@ def _caveats(comp: Comparison, lang: str) -> list[str]:
         labels = comp.dictionary.labels(lang)
         names = [labels.get(t, t) for t in comp.unavailable["theme"]]
         caveats.append(f["unavailable"].format(themes=_list(names, lang)))
+    from analysis.report.validation_block import flagged_themes
+
+    present = set(comp.themes.loc[comp.themes["is_root"] & (comp.themes["focus_count"] > 0), "theme"])
+    weak = [t for t in flagged_themes(comp.dictionary) if t in present]
+    if weak:
+        labels = comp.dictionary.labels(lang)
+        caveats.append(f["instrument"].format(themes=_list([labels.get(t, t) for t in weak], lang)))
     sep = " ; " if lang == "fr" else "; "
     return [f["caveats"].format(caveats=sep.join(caveats))] if caveats else []
 
