@@ -222,6 +222,8 @@ class Validation:
         How many.
     skipped : list of str
         Sentences not compared, and why.
+    skipped_sentences : int
+        How many sentences were not compared.
     dictionary : dict
         ``name, version, sha256`` of the instrument measured.
     set_sha256 : str
@@ -234,6 +236,7 @@ class Validation:
     heldout: pd.DataFrame | None = None
     heldout_sentences: int = 0
     skipped: list[str] = field(default_factory=list)
+    skipped_sentences: int = 0
     dictionary: dict[str, str] = field(default_factory=dict)
     set_sha256: str = ""
 
@@ -337,6 +340,7 @@ def textstat_validation(
         heldout=score_table(heldout) if heldout else None,
         heldout_sentences=int((splits == "test").sum()),
         skipped=skipped,
+        skipped_sentences=len(coded) - len(held),
         dictionary={"name": dic.name, "version": dic.version, "sha256": dic.hash},
         set_sha256=set_sha,
     )
@@ -386,7 +390,7 @@ def validation_text(v: Validation, *, disagreements: bool = False, language: str
     d = v.dictionary
     lines = [
         f"Instrument {d.get('name')} {d.get('version')} (sha256 {str(d.get('sha256'))[:12]}…) against "
-        f"{v.sentences} coded sentences; {len(v.skipped)} skipped",
+        f"{v.sentences} coded sentences; {v.skipped_sentences} skipped",
         f"{'theme':<22}  {'lang':<4}  {'sentences':>9}  {'support':>6}  {'P':>4}  {'R':>4}  {'F1':>4}",
     ]
 
@@ -430,7 +434,7 @@ def validation_summary(v: Validation) -> dict[str, Any]:
     """
     return {
         "sentences": v.sentences,
-        "skipped": len(v.skipped),
+        "skipped": v.skipped_sentences,
         "dictionary": v.dictionary,
         "set_sha256": v.set_sha256,
         "flagged": v.flagged(),

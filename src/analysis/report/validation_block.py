@@ -116,7 +116,7 @@ def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
     d = v.dictionary
     intro = t["validation_intro"].format(
         name=d["name"], version=d["version"], sha=d["sha256"][:12], n=i18n.fmt_number(v.sentences, lang, 0),
-        skipped=i18n.fmt_number(len(v.skipped), lang, 0), flag=i18n.fmt_number(FLAG_BELOW, lang, 2),
+        skipped=i18n.fmt_number(v.skipped_sentences, lang, 0), flag=i18n.fmt_number(FLAG_BELOW, lang, 2),
         mark=FLAG_MARK,
     )  # fmt: skip
     flagged = [labels.get(x, x) for x in v.flagged()]
