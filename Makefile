@@ -9,7 +9,7 @@ export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test lint lab reference clean-data bench distclean
+.PHONY: help setup report test lint lab reference validation clean-data bench distclean
 
 help: ## List the targets with what they do
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ lab: setup ## Start JupyterLab with the project's kernel ("analysis")
 
 clean-data: setup ## Rebuild data/processed from data/raw (clean + tokens)
 	$(PY) -m analysis clean
+
+validation: setup ## Validate the dictionary on the coded sentences of ../shared and save its figures for other machines
+	$(PY) -m analysis validate --save-summary > /dev/null
 
 reference: setup ## Rebuild the shipped reference features from ../shared/corpus and ../shared/bench
 	$(PY) -m analysis reference build --corpus ../shared/corpus/manifest.csv \

@@ -12,20 +12,20 @@ from collections.abc import Sequence
 
 
 def wildcard(part: str, key: str) -> bool:
-    """Whether ``key`` matches ``part``, where ``*`` stands for any run of characters.
+    """Whether ``key`` matches ``part``, where ``*`` stands for any run of characters but a hyphen.
 
-    >>> wildcard("ukrain*", "ukrainiens"), wildcard("*b", "ab"), wildcard("a*b", "ba")
-    (True, True, False)
+    >>> wildcard("ukrain*", "ukrainiens"), wildcard("*b", "ab"), wildcard("a*b", "ba"), wildcard("a*", "a-b")
+    (True, True, False, False)
     """
     n, m = len(part), len(key)
     row = [False] * (m + 1)
     row[0] = True
     for i in range(1, n + 1):
         new = [False] * (m + 1)
-        if part[i - 1] == "*":
+        if part[i - 1] == "*":  # any run of characters but a hyphen (rule 1)
             new[0] = row[0]
             for j in range(1, m + 1):
-                new[j] = row[j] or new[j - 1]
+                new[j] = row[j] or (new[j - 1] and key[j - 1] != "-")
         else:
             for j in range(1, m + 1):
                 new[j] = row[j - 1] and part[i - 1] == key[j - 1]

@@ -65,6 +65,13 @@ def test_title_rule_is_the_same_on_every_route(tmp_path, capsys):
     assert printed["count"][:2] == ["La\tla", "France\tfrance"]
     # a file's default: a statement (dropped); the manifest says the seed is a press article
     assert corpus_clean(corpus_from_files([path])).docs.loc[0, "title_mode"] == "drop"
+    # on the command line a file the manifest describes (same sha256) is counted as its id is
+    assert main(["count", str(path)]) == 0
+    as_file = capsys.readouterr().out
+    assert main(["count", "fr-ca-2024-09-26-press-fr"]) == 0
+    assert as_file == capsys.readouterr().out
+    assert main(["tokens", str(path)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(printed["count"])  # the headline counted
 
 
 def test_html_fragment_synthetic():

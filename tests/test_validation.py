@@ -107,6 +107,26 @@ def test_a_bad_set_is_refused_with_its_line(tmp_path, edit, message):
     assert main(["validate", "--set", str(path)]) == 2
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [({"source": "nowhere"}, "unknown source"), ({"doc_id": "no-such-doc"}, "no document"),
+     ({"end": 10**6}, "ends after the text"), ({"language": "en"}, "the text is 'fr'")],
+)  # fmt: skip
+def test_a_row_pointing_nowhere_is_refused(tmp_path, edit, message):
+    path = _write(tmp_path / "set.csv", [{**_seed_row(0, "cooperation"), **edit}])
+    with pytest.raises(ValidationSetError, match=message):
+        textstat_validation(path)
+    assert main(["validate", "--set", str(path)]) == 2
+
+
+def test_a_spreadsheet_export_is_read(tmp_path):
+    # a UTF-8 BOM and an upper-case sha256, as a spreadsheet may write them
+    row = _seed_row(0, "cooperation;security_defence")
+    path = _write(tmp_path / "set.csv", [{**row, "sha256": row["sha256"].upper()}])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert textstat_validation(path).sentences == 1
+
+
 def test_cli_prints_the_table(tmp_path, capsys):
     path = _write(tmp_path / "set.csv", [_seed_row(0, "cooperation;security_defence")])
     assert main(["validate", "--set", str(path), "--output", str(tmp_path / "out")]) == 0
@@ -211,3 +231,33 @@ def test_the_summary_names_the_flagged_themes_it_reports():
     said = caveat.split("the measure is less reliable for ")[1].split(" (the dictionary")[0]
     names = [dic.labels("en")[t] for t in weak]
     assert said == (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
+
+
+def test_shipped_summary_is_the_current_validation(shared_manifest):
+    import json
+
+    from analysis.validation import SUMMARY_FILE, validation_summary
+
+    shipped = json.loads(SUMMARY_FILE.read_text(encoding="utf-8"))
+    now = json.loads(json.dumps(validation_summary(textstat_validation(DEFAULT_SET))))
+    assert shipped == now, "resources/validation/summary.json is stale: run `make validation`"
+
+
+def test_without_the_texts_the_shipped_figures_are_used(tmp_path, monkeypatch):
+    import json
+
+    import analysis.report.validation_block as vb
+    from analysis.validation import SUMMARY_FILE
+
+    monkeypatch.setattr(config, "SHARED_DIR", tmp_path / "no-shared")
+    monkeypatch.setattr(vb, "_CACHE", {})
+    dic = dictionary(config.DEFAULT_DICTIONARY)
+    shipped = json.loads(SUMMARY_FILE.read_text(encoding="utf-8"))
+    assert vb.flagged_themes(dic) == shipped["flagged"]
+    assert "last complete validation" in vb.validation_block(dic, "en").html
+    # another dictionary: no figures rather than the seed's 16 sentences
+    other = tmp_path / "d.yaml"
+    text = config.DEFAULT_DICTIONARY.read_text(encoding="utf-8")
+    other.write_text(text.replace("version:", "# x\nversion:", 1), encoding="utf-8")
+    html = vb.validation_block(dictionary(other), "en").html
+    assert "No validation available" in html and "Precision" not in html

@@ -26,6 +26,30 @@ class UsageError(ValueError):
 
 
 # ----------------------------------------------------------------------------- helpers
+def _described(files, corpus_manifest: str | None):
+    """Files that the manifest describes (same sha256) take its row: its genre decides the title rule.
+
+    So ``count data/raw/x.txt`` and ``count x`` count the same text the same way.
+    """
+    from analysis.corpus import CorpusError, corpus
+
+    try:
+        known = corpus(corpus_manifest or config.RAW_MANIFEST).docs
+    except (CorpusError, FileNotFoundError):
+        return files
+    by_hash = {h: i for i, h in enumerate(known["sha256"])}
+    docs = files.docs.copy()
+    for i, h in enumerate(docs["sha256"]):
+        if h in by_hash:
+            row = known.iloc[by_hash[h]]
+            for col in ("title", "date", "parties", "n_parties", "format", "genre", "source_url", "publisher",
+                        "license", "complete", "notes"):  # fmt: skip
+                if col in known.columns:
+                    docs.at[docs.index[i], col] = row[col]
+    files.docs = docs
+    return files
+
+
 def _load_documents(items: list[str], corpus_manifest: str | None, language: str | None):
     """Documents named on the command line: ids of the manifest, or plain text files."""
     from analysis.corpus import corpus, corpus_from_files, corpus_subset
@@ -34,7 +58,7 @@ def _load_documents(items: list[str], corpus_manifest: str | None, language: str
     ids = [i for i in items if i not in files]
     parts = []
     if files:
-        parts.append(corpus_from_files(files, language=language))
+        parts.append(_described(corpus_from_files(files, language=language), corpus_manifest))
     if ids or not files:
         corp = corpus(corpus_manifest or config.RAW_MANIFEST)
         if ids:
@@ -107,16 +131,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
-    from analysis.clean import clean_text, title_mode
+    from analysis.clean import corpus_clean
     from analysis.corpus import detect_language, read_text
-    from analysis.encoding import title_line
     from analysis.tokens import iter_surface
 
-    text, _enc = read_text(args.file)
+    text, _enc = read_text(args.file)  # a missing or unreadable file is said as such
     language = args.language or detect_language(text)
-    if not args.raw:  # the title rule of every route: a file's title line, dropped unless --title count
-        mode = title_mode(None, args.title)
-        text = clean_text(text, language=language, title=title_line(text), title_mode=mode).text
+    if not args.raw:  # as `count FILE`: the one title rule, the manifest's genre for a file it describes
+        doc = corpus_clean(_load_documents([args.file], None, args.language), title=args.title).docs.iloc[0]
+        text, language = doc["text"], doc["language"]
     for surface, key in iter_surface(text, language):
         sys.stdout.write(f"{surface}\t{key}\n")
     return EXIT_OK
@@ -207,15 +230,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.validation import textstat_validation, validation_text
 
     v = textstat_validation(args.set, args.dictionary)
+    if args.save_summary:
+        import json
+
+        from analysis.store import write_text
+        from analysis.validation import SUMMARY_FILE, validation_summary
+
+        if v.skipped_sentences:
+            raise UsageError(f"validate --save-summary: {v.skipped_sentences} sentences not compared "
+                             "(their texts are absent): only a complete validation is saved")  # fmt: skip
+        write_text(json.dumps(validation_summary(v), indent=1, sort_keys=True) + "\n", SUMMARY_FILE)
+        sys.stderr.write(f"validation figures written to {SUMMARY_FILE}\n")
+    flagged = set(v.flagged())
+    scores = v.scores.assign(flagged=[t in flagged for t in v.scores["theme"]])
     if args.output:
         from analysis.store import write_csv
 
         out = Path(args.output)
-        write_csv(v.scores, out / "validation_scores.csv")
+        write_csv(scores, out / "validation_scores.csv")
         write_csv(v.disagreements, out / "validation_disagreements.csv")
+        if v.heldout is not None:
+            write_csv(v.heldout, out / "validation_heldout.csv")
         sys.stderr.write(f"validation tables written to {out}\n")
     if args.format == "csv":
-        _write_table(v.scores, None, "csv")
+        _write_table(scores, None, "csv")
     else:
         sys.stdout.write(validation_text(v, disagreements=args.disagreements, language=args.language))
     return EXIT_OK
@@ -382,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
     c.set_defaults(func=cmd_reference_check)
 
-    p = sub.add_parser("validate", help="the dictionary against hand-coded sentences: precision, recall, F1")
+    p = sub.add_parser("validate", help="the dictionary against coded sentences: precision, recall, F1")
     p.add_argument("--set", default=str(config.RESOURCES_DIR / "validation" / "coded_sentences.csv"),
                    help="validation set CSV (default: the shipped set)")  # fmt: skip
     p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY), help="dictionary YAML")
@@ -390,6 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--disagreements", action="store_true", help="list false positives and negatives")
     p.add_argument("--language", choices=config.LANGUAGES, help="only this language's disagreements")
     p.add_argument("--output", help="folder for validation_scores.csv and validation_disagreements.csv")
+    p.add_argument("--save-summary", action="store_true",
+                   help="write the figures for machines without the texts (validation/summary.json)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("compare", help="compare a statement with the reference statements")

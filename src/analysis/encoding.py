@@ -258,7 +258,17 @@ def read_text(path: Path | str, *, max_bytes: int = config.MAX_DOCUMENT_BYTES) -
     return unicodedata.normalize("NFC", text), encoding
 
 
-_YEAR_END = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\.$")
+_MONTHS = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|"
+    "decembre|January|February|March|April|May|June|July|August|September|October|November|December"
+)
+#: An official title's date at its end, in its last clause: "…, le 7 octobre 2020.", "…, à Riga le 29
+#: septembre 2020.", "…, March 3, 2021."
+_DATED_END = re.compile(
+    rf",[^,.]{{0,60}}?\b(?:\d{{1,2}}(?:er)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}},)\s+"
+    r"(?:1[0-9]{3}|20[0-9]{2})\.$",
+    re.IGNORECASE,
+)
 
 
 def title_line(text: str) -> str | None:
@@ -267,7 +277,8 @@ def title_line(text: str) -> str | None:
     The one title rule of the project (``README``, "Titles"): a first line is a title
     when it is one line of at most 500 characters, followed by a blank line and more
     text, and does not end as a sentence (``.``, ``!``, ``?``, ``»``, ``"``), except an
-    official title ending with its year (``…, le 7 octobre 2020.``). With a manifest,
+    official title ending with its date after a comma (``…, le 7 octobre 2020.``,
+    ``…, March 3, 2021.``). With a manifest,
     the first line is the title line when it repeats the manifest's title
     (:func:`analysis.clean.clean_text`); on the 30 shared statements and the seed both
     tests pick the same line. What is done with the title line (dropped or counted)
@@ -281,15 +292,17 @@ def title_line(text: str) -> str | None:
     'Communiqué conjoint, le 7 octobre 2020.'
     >>> title_line("Les ministres se sont réunis.\\n\\nIls ont parlé.") is None
     True
+    >>> title_line("Les ministres se sont réunis en 2023.\\n\\nIls ont parlé.") is None
+    True
     """
-    head, sep, rest = text.lstrip("\ufeff").strip().partition("\n\n")
+    head, sep, rest = text.lstrip("\ufeff").replace("\r\n", "\n").strip().partition("\n\n")
     head = head.strip()
     if (
         sep
         and rest.strip()
         and "\n" not in head
         and len(head) <= 500
-        and (not head.endswith((".", "!", "?", "»", '"')) or _YEAR_END.search(head))
+        and (not head.endswith((".", "!", "?", "»", '"')) or _DATED_END.search(head))
     ):
         return head
     return None

@@ -57,6 +57,10 @@ class Glob:
     previous one (the leftmost place leaves the most room for the rest), with
     :meth:`str.find` inside the part of the key the head and tail leave.
 
+    ``*`` never matches a hyphen (rule 1): ``russia*`` matches ``russian`` but not the
+    compound ``russia-ukraine``, whose parts rule 7 then reads. A key with hyphens is
+    matched part by part against the pattern's own parts, in the same number.
+
     Parameters
     ----------
     part : str
@@ -69,9 +73,11 @@ class Glob:
     (True, False, True, True)
     >>> Glob("a*a*a*a*a*a*a*a*a*a*a*b").fullmatch("a" * 5000)
     False
+    >>> Glob("russia*").fullmatch("russia-ukraine"), Glob("indo-pacifique*").fullmatch("indo-pacifiques")
+    (False, True)
     """
 
-    __slots__ = ("pattern", "_head", "_middle", "_tail", "_least")
+    __slots__ = ("pattern", "_head", "_middle", "_tail", "_least", "_segments")
 
     def __init__(self, part: str):
         if "*" not in part:
@@ -81,6 +87,10 @@ class Glob:
         self._head, self._tail = pieces[0], pieces[-1]
         self._middle = tuple(piece for piece in pieces[1:-1] if piece)
         self._least = len(self._head) + len(self._tail) + sum(map(len, self._middle))
+        # with hyphens in the pattern or the key: one matcher per hyphen-separated part
+        self._segments: tuple[Glob | str, ...] | None = None
+        if "-" in part:
+            self._segments = tuple(Glob(seg) if "*" in seg else seg for seg in part.split("-"))
 
     def __repr__(self) -> str:
         return f"Glob({self.pattern!r})"
@@ -96,6 +106,19 @@ class Glob:
         -------
         bool
         """
+        if "-" in key or self._segments is not None:
+            segments = self._segments or (self,)
+            keys = key.split("-")
+            if len(keys) != len(segments):
+                return False
+            return all(
+                (seg == k) if isinstance(seg, str) else seg._fullmatch_part(k)
+                for seg, k in zip(segments, keys, strict=True)
+            )
+        return self._fullmatch_part(key)
+
+    def _fullmatch_part(self, key: str) -> bool:
+        """:meth:`fullmatch` of a key without hyphens."""
         if len(key) < self._least or not key.startswith(self._head) or not key.endswith(self._tail):
             return False
         pos, limit = len(self._head), len(key) - len(self._tail)

@@ -97,13 +97,22 @@ def coded_sentences(path: Path | str = DEFAULT_SET, *, themes: set[str] | None =
     import pandas as pd
 
     path = Path(path)
-    with open(path, encoding="utf-8", newline="") as fh:
+    from analysis.validation_texts import SOURCES
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:  # a BOM (a spreadsheet's export) is allowed
         rows = list(csv.DictReader(fh))
     missing = [c for c in COLUMNS if rows and c not in rows[0]]
     if not rows or missing:
         raise ValidationSetError(f"{path}: no rows or missing columns {missing}")
     problems = []
     for i, row in enumerate(rows, start=2):
+        empty = [c for c in COLUMNS if row.get(c) is None]
+        if empty:
+            problems.append(f"line {i}: no value for {empty}")
+            continue
+        if row["source"] not in SOURCES:
+            problems.append(f"line {i}: unknown source {row['source']!r} (known: {', '.join(SOURCES)})")
+        row["sha256"] = row["sha256"].strip().lower()
         try:
             start, end = int(row["start"]), int(row["end"])
         except ValueError:
@@ -131,12 +140,14 @@ def sentence_texts(coded: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
     A sentence is skipped when its source is absent (``../shared`` not here) or
     when the span's sha256 is not the set's (the text changed since it was coded).
+    ``ValidationSetError`` for a document its source does not hold, a span past the
+    end of its text, or a language that is not the text's.
 
     Examples
     --------
     >>> import pandas as pd
     >>> rows = pd.DataFrame([{"source": "seed", "doc_id": config.DEFAULT_FOCUS_ID, "start": 0, "end": 9,
-    ...                       "sha256": "0" * 16}])
+    ...                       "language": "fr", "sha256": "0" * 16}])
     >>> kept, skipped = sentence_texts(rows)
     >>> len(kept), skipped
     (0, ['seed fr-ca-2024-09-26-press-fr 0-9: the text changed since it was coded (sha256)'])
@@ -147,7 +158,14 @@ def sentence_texts(coded: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     absent: dict[str, int] = {}
     for i, row in enumerate(coded.itertuples(index=False)):
         where = f"{row.source} {row.doc_id} {row.start}-{row.end}"
-        held = held_text(row.source, row.doc_id)
+        try:
+            held = held_text(row.source, row.doc_id)
+        except KeyError as exc:
+            raise ValidationSetError(f"{where}: {exc.args[0]}") from None
+        if held is not None and row.end > len(held[1]):
+            raise ValidationSetError(f"{where}: the span ends after the text ({len(held[1])} characters)")
+        if held is not None and held[0] != row.language:
+            raise ValidationSetError(f"{where}: coded as {row.language!r}, the text is {held[0]!r}")
         if held is None:
             absent[row.source] = absent.get(row.source, 0) + 1
             continue
@@ -224,6 +242,8 @@ class Validation:
         Sentences not compared, and why.
     skipped_sentences : int
         How many sentences were not compared.
+    from_summary : bool
+        True when read from :data:`SUMMARY_FILE` (the texts are not on this machine).
     dictionary : dict
         ``name, version, sha256`` of the instrument measured.
     set_sha256 : str
@@ -237,6 +257,7 @@ class Validation:
     heldout_sentences: int = 0
     skipped: list[str] = field(default_factory=list)
     skipped_sentences: int = 0
+    from_summary: bool = False
     dictionary: dict[str, str] = field(default_factory=dict)
     set_sha256: str = ""
 
@@ -397,12 +418,16 @@ def validation_text(v: Validation, *, disagreements: bool = False, language: str
     def num(x: float) -> str:
         return "   –" if x != x else f"{x:4.2f}"
 
+    flagged_ids = set(v.flagged())
     for r in v.scores.itertuples(index=False):
         mark = "  < " + f"{FLAG_BELOW:.2f}" if r.flag else ""
+        if r.language == "all" and r.theme in flagged_ids:
+            mark += "  flagged"
         lines.append(f"{r.theme:<22}  {r.language:<4}  {r.sentences:>9}  {r.support:>6}  {num(r.precision)}  "
                      f"{num(r.recall)}  {num(r.f1)}{mark}")  # fmt: skip
     flagged = v.flagged()
-    lines.append(f"flagged (precision or recall below {FLAG_BELOW:.2f}): {', '.join(flagged) or 'none'}")
+    lines.append(f"flagged (precision or recall below {FLAG_BELOW:.2f} on all sentences, or held out with "
+                 f"at least {HELDOUT_MIN_SUPPORT} there): {', '.join(flagged) or 'none'}")  # fmt: skip
     if v.heldout is not None:
         lines.append(f"held out ({v.heldout_sentences} sentences of documents set aside when the dictionary "
                      "was revised), both languages:")  # fmt: skip
@@ -421,8 +446,13 @@ def validation_text(v: Validation, *, disagreements: bool = False, language: str
     return "\n".join(lines) + "\n"
 
 
+SUMMARY_FILE: Path = VALIDATION_DIR / "summary.json"
+"""The figures of the last complete validation (``python -m analysis validate --save-summary``): what a
+machine without the texts (``../shared``) reports, for the dictionary whose sha256 it names."""
+
+
 def validation_summary(v: Validation) -> dict[str, Any]:
-    """The headline figures of a validation, for the report and ``build.json``-like records.
+    """The figures of a validation as plain data (:data:`SUMMARY_FILE`).
 
     Examples
     --------
@@ -432,10 +462,47 @@ def validation_summary(v: Validation) -> dict[str, Any]:
     >>> validation_summary(v)["flagged"]
     []
     """
+
+    def records(df: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+        if df is None:
+            return None
+        return [{k: (None if isinstance(x, float) and x != x else x) for k, x in r.items()}
+                for r in df.to_dict(orient="records")]  # fmt: skip
+
     return {
         "sentences": v.sentences,
         "skipped": v.skipped_sentences,
+        "heldout_sentences": v.heldout_sentences,
         "dictionary": v.dictionary,
         "set_sha256": v.set_sha256,
         "flagged": v.flagged(),
+        "scores": records(v.scores),
+        "heldout": records(v.heldout),
     }
+
+
+def validation_from_summary(summary: dict[str, Any]) -> Validation:
+    """A :class:`Validation` from :func:`validation_summary`'s data (no disagreements).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = Validation(scores=score_table([("en", "arctic", True, True)]), disagreements=pd.DataFrame(),
+    ...                sentences=1)
+    >>> validation_from_summary(validation_summary(v)).scores.equals(v.scores)
+    True
+    """
+    import pandas as pd
+
+    def frame(rows: list[dict[str, Any]] | None) -> pd.DataFrame | None:
+        if rows is None:
+            return None
+        floats = {"precision": float, "recall": float, "f1": float}
+        return pd.DataFrame(rows, columns=score_table([]).columns).astype(floats)
+
+    return Validation(
+        scores=frame(summary["scores"]), disagreements=pd.DataFrame(), sentences=int(summary["sentences"]),
+        heldout=frame(summary.get("heldout")), heldout_sentences=int(summary.get("heldout_sentences", 0)),
+        skipped_sentences=int(summary.get("skipped", 0)), dictionary=dict(summary["dictionary"]),
+        set_sha256=str(summary.get("set_sha256", "")), from_summary=True,
+    )  # fmt: skip

@@ -35,11 +35,29 @@ def _validation(dictionary: Dictionary) -> Validation | None:
 
     if dictionary.hash not in _CACHE:
         try:
-            _CACHE[dictionary.hash] = textstat_validation(DEFAULT_SET, dictionary)
+            v: Validation | None = textstat_validation(DEFAULT_SET, dictionary)
         except (ValidationSetError, FileNotFoundError) as exc:
             logger.info("validation not computed for %s: %s", dictionary.name, exc)
-            _CACHE[dictionary.hash] = None
+            v = None
+        if v is not None and v.skipped_sentences:  # texts absent: the last complete validation, if it fits
+            v = _shipped(dictionary)
+        _CACHE[dictionary.hash] = v
     return _CACHE[dictionary.hash]
+
+
+def _shipped(dictionary: Dictionary) -> Validation | None:
+    """The shipped figures (:data:`analysis.validation.SUMMARY_FILE`) when they are this dictionary's."""
+    import json
+
+    from analysis.validation import SUMMARY_FILE, validation_from_summary
+
+    if not SUMMARY_FILE.exists():
+        return None
+    summary = json.loads(SUMMARY_FILE.read_text(encoding="utf-8"))
+    if summary.get("dictionary", {}).get("sha256") != dictionary.hash:
+        logger.info("shipped validation figures are for another dictionary: not used")
+        return None
+    return validation_from_summary(summary)
 
 
 def instrument_validation(dictionary: Dictionary) -> Validation | None:
@@ -57,9 +75,27 @@ def instrument_validation(dictionary: Dictionary) -> Validation | None:
 
 
 def flagged_themes(dictionary: Dictionary) -> list[str]:
-    """Root themes the validation flags (empty when there is no validation)."""
+    """Root themes the validation flags (empty when there is no validation, or no dictionary file)."""
+    if not getattr(dictionary, "hash", None):  # e.g. a comparison built by hand, without a dictionary
+        return []
     v = instrument_validation(dictionary)
     return v.flagged() if v is not None else []
+
+
+def _agreement(dictionary: Dictionary, lang: str) -> str:
+    """The second coding pass's agreement in words (:func:`analysis.validation.agreement`)."""
+    from analysis.validation import DEFAULT_SET, VALIDATION_DIR, agreement, coded_sentences
+
+    second = VALIDATION_DIR / "second_coder.csv"
+    if not second.exists():
+        return "–"
+    roots = [th.id for th in dictionary.themes if not th.parent]
+    table = agreement(coded_sentences(DEFAULT_SET), coded_sentences(second), roots)
+    coded = table[(table["first"] + table["second"]) > 0]
+    return i18n.BRIEF[lang]["agreement"].format(
+        n=i18n.fmt_number(int(table["sentences"].max()), lang, 0),
+        low=i18n.fmt_number(float(coded["kappa"].min()), lang, 2),
+    )
 
 
 def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
@@ -79,7 +115,9 @@ def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
     t = i18n.BRIEF[lang]
     v = instrument_validation(dictionary)
     if v is None:
-        return concat(section(t["validation"]), note(t["validation_none"]))
+        return concat(
+            section(t["validation"]), note(t["validation_none"]), equivalence_block(dictionary, lang)
+        )
     labels = dictionary.labels(lang)
     heldout: dict[str, dict[str, float]] = {}
     if v.heldout is not None:
@@ -115,6 +153,7 @@ def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
         views.append((view, {c: (".0f" if i in counts else ".2f") for i, c in enumerate(view.columns[1:])}))
     d = v.dictionary
     intro = t["validation_intro"].format(
+        agreement=_agreement(dictionary, lang),
         name=d["name"], version=d["version"], sha=d["sha256"][:12], n=i18n.fmt_number(v.sentences, lang, 0),
         skipped=i18n.fmt_number(v.skipped_sentences, lang, 0), flag=i18n.fmt_number(FLAG_BELOW, lang, 2),
         mark=FLAG_MARK,
@@ -122,6 +161,8 @@ def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
     flagged = [labels.get(x, x) for x in v.flagged()]
     outro = t["validation_flagged"].format(themes=", ".join(flagged)) if flagged else t["validation_ok"]
     texts = [intro, outro]
+    if v.from_summary:
+        texts.insert(0, t["validation_shipped"])
     if v.heldout is not None:
         texts.append(t["validation_heldout"].format(n=i18n.fmt_number(v.heldout_sentences, lang, 0)))
     return concat(
