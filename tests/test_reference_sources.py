@@ -239,11 +239,11 @@ def test_build_json_records_each_source(synthetic_build):
     wh, vp = build["sources"]
     assert wh == {
         "documents_added": 1, "duplicates": 1, "file": "wh-synthetic.jsonl.gz", "language_mismatch": 0,
-        "no_date": 0, "records_read": 3, "records_selected": 2, "repeated": 0, "selection_version": "1",
+        "no_date": 0, "records_read": 3, "records_selected": 2, "repeated": 0, "selection_version": "2",
         "sha256": sha256_file(paths[0]), "unreadable": 0,
     }  # fmt: skip
     assert (vp["records_read"], vp["records_selected"], vp["documents_added"]) == (1, 1, 1)
-    assert build["selection_version"] == "1" and build["n_documents"] == 3
+    assert build["selection_version"] == "2" and build["n_documents"] == 3
     assert build["build_command"].endswith("--jsonl ../shared/bench/vp-synthetic.jsonl")
 
 
@@ -310,7 +310,7 @@ def test_reference_check_names_what_changed(synthetic_build, tmp_path, monkeypat
     assert len(changes) == 1 and changes[0].startswith("dictionary d.yaml")
     monkeypatch.setattr(analysis.selection, "SELECTION_VERSION", "999")
     assert reference_check(out, manifest=manifest, jsonl=paths)[0] == [
-        "selection version: 999 (built with 1)"
+        "selection version: 999 (built with 2)"
     ]
 
 
@@ -390,3 +390,22 @@ def test_shipped_files_hold_no_sentence_of_the_bench_texts(shared_bench):
             leaked = (ngrams(record["text"]) - meta) & shipped
             assert not leaked, f"{record['doc_id']}: {sorted(leaked)[:2]}"
     assert n >= 150
+
+
+def test_shipped_metadata_holds_no_twelve_word_run_of_the_corpus_texts(shared_bench):
+    # the whole documents.csv as one text (URL slugs, party lists and the next cell included),
+    # against every text of ../shared/corpus: no run of 12 words in common. (Against the bench,
+    # its cells but URLs and party lists are checked by the test above: a bench text may hold an
+    # archive link, or an alphabetical list of a dozen countries, that metadata shares.)
+    from analysis.corpus import corpus
+
+    def words(text):
+        return re.findall(r"\w+", text.lower())
+
+    shipped = words((config.REFERENCE_DIR / "documents.csv").read_text(encoding="utf-8"))
+    runs = {tuple(shipped[i : i + 12]) for i in range(len(shipped) - 11)}
+    manifest, _paths = shared_bench
+    for text in corpus(manifest).docs["text"]:
+        w = words(text)
+        found = [" ".join(w[i : i + 12]) for i in range(len(w) - 11) if tuple(w[i : i + 12]) in runs]
+        assert not found, found[:1]

@@ -79,6 +79,28 @@ def short_title(title: str, max_words: int = MAX_TITLE_WORDS) -> str:
     return " ".join(kept)
 
 
+def short_url(url: str, max_words: int = MAX_TITLE_WORDS) -> str:
+    """A source URL whose last segment is a long title slug, cut to its parent path.
+
+    The slug of an archived page repeats the statement's title, and a long title
+    may open the text itself: the shipped URL then stops at the page of that day
+    (the statement's own URL is in the source's metadata: the manifest of
+    ``../shared/corpus`` or the JSON Lines record's ``repo_path``). A short slug stays.
+
+    Examples
+    --------
+    >>> short_url("https://example.org/briefing-room/2024/09/25/joint-statement-on-widgets/")
+    'https://example.org/briefing-room/2024/09/25/joint-statement-on-widgets/'
+    >>> short_url("https://example.org/2024/09/25/a-b-c-d-e-f-g-h-i-j/")
+    'https://example.org/2024/09/25/'
+    """
+    url = str(url or "")
+    head, _, slug = url.rstrip("/").rpartition("/")
+    if "://" not in head or len(re.findall(r"[A-Za-z0-9]+", slug)) <= max_words:
+        return url
+    return head + "/"
+
+
 def phrase_counts(toks: Tokens, dictionary: Dictionary) -> pd.DataFrame:
     """Count every occurrence of each multi-word pattern, before any overlap rule.
 
@@ -205,6 +227,7 @@ def reference_build(
 
     docs = toks.docs[DOC_COLUMNS].sort_values("doc_id").reset_index(drop=True)
     docs["title"] = docs["title"].map(short_title)
+    docs["source_url"] = docs["source_url"].map(short_url)
     counts = key_counts(toks).sort_values(["doc_id", "key"]).reset_index(drop=True)
     phrases = phrase_counts(toks, dic)
     doc_tokens = toks.docs[["doc_id", "n_tokens"]].rename(columns={"n_tokens": "tokens"})

@@ -46,7 +46,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SELECTION_VERSION = "1"
+SELECTION_VERSION = "2"  # 2: parties in one order (publisher first, then alphabetical)
 """Version of the rules of this module (recorded in ``build.json``)."""
 
 TITLE_GENRES = (
@@ -587,4 +587,7 @@ def select_record(record: dict[str, Any]) -> Decision:
         principal = PRINCIPALS.get(own or "")
         if genre not in JOINT_GENRES and principal and not re.search(principal, fold(full)):
             return Decision(None, parties, "one-sided and not at leader level")
-    return Decision(genre, parties, "selected")
+    # publisher first, then the others alphabetically: one order whatever the title's wording
+    # (a long list in the title's order could repeat a sentence of a text that cites it)
+    ordered = tuple(p for p in parties if p == own) + tuple(sorted(p for p in parties if p != own))
+    return Decision(genre, ordered, "selected")
