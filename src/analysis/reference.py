@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,54 +50,15 @@ DOC_COLUMNS = [
 ]  # fmt: skip
 
 
-MAX_TITLE_WORDS = 8
+from analysis.reference_metadata import (  # noqa: E402  (re-exported: the shipped metadata's rules)
+    MAX_SLUG_WORDS,
+    MAX_TITLE_WORDS,
+    condense_title,
+    short_title,
+    short_url,
+)
 
-
-def short_title(title: str, max_words: int = MAX_TITLE_WORDS) -> str:
-    """Cut a title to its first words (shipped titles never carry a sentence of the text).
-
-    Several source titles open the text itself; the reference set keeps enough
-    words to recognise the document (at most ``max_words`` runs of word
-    characters, so ``M. Jean-Yves`` counts three), and its source URL to find it.
-
-    Examples
-    --------
-    >>> short_title("Déclaration conjointe des ministres des affaires étrangères de la France")
-    'Déclaration conjointe des ministres des affaires étrangères de…'
-    >>> short_title("United States-France Joint Statement")
-    'United States-France Joint Statement'
-    """
-    kept: list[str] = []
-    count = 0
-    for word in str(title).split():
-        n = len(re.findall(r"\w+", word))
-        if count + n > max_words:
-            return " ".join(kept).rstrip(",;:") + "…"
-        kept.append(word)
-        count += n
-    return " ".join(kept)
-
-
-def short_url(url: str, max_words: int = MAX_TITLE_WORDS) -> str:
-    """A source URL whose last segment is a long title slug, cut to its parent path.
-
-    The slug of an archived page repeats the statement's title, and a long title
-    may open the text itself: the shipped URL then stops at the page of that day
-    (the statement's own URL is in the source's metadata: the manifest of
-    ``../shared/corpus`` or the JSON Lines record's ``repo_path``). A short slug stays.
-
-    Examples
-    --------
-    >>> short_url("https://example.org/briefing-room/2024/09/25/joint-statement-on-widgets/")
-    'https://example.org/briefing-room/2024/09/25/joint-statement-on-widgets/'
-    >>> short_url("https://example.org/2024/09/25/a-b-c-d-e-f-g-h-i-j/")
-    'https://example.org/2024/09/25/'
-    """
-    url = str(url or "")
-    head, _, slug = url.rstrip("/").rpartition("/")
-    if "://" not in head or len(re.findall(r"[A-Za-z0-9]+", slug)) <= max_words:
-        return url
-    return head + "/"
+__all__ = ["MAX_SLUG_WORDS", "MAX_TITLE_WORDS", "condense_title", "short_title", "short_url"]
 
 
 def phrase_counts(toks: Tokens, dictionary: Dictionary) -> pd.DataFrame:
@@ -226,7 +186,7 @@ def reference_build(
     look = tokens_lookup(toks, dic)
 
     docs = toks.docs[DOC_COLUMNS].sort_values("doc_id").reset_index(drop=True)
-    docs["title"] = docs["title"].map(short_title)
+    docs["title"] = docs["title"].map(lambda t: short_title(condense_title(t)))
     docs["source_url"] = docs["source_url"].map(short_url)
     counts = key_counts(toks).sort_values(["doc_id", "key"]).reset_index(drop=True)
     phrases = phrase_counts(toks, dic)
