@@ -9,7 +9,8 @@ import pytest
 
 from analysis import config
 from analysis.i18n import fmt_number
-from analysis.report.brief import Brief, comparison_from_parameters, short_licence
+from analysis.report.annex import short_licence
+from analysis.report.brief import Brief, comparison_from_parameters
 from analysis.report.findings import findings
 
 FIGURE_SECTIONS = {
@@ -64,7 +65,8 @@ def test_every_section_renders_in_both_languages(comparison, tmp_path):
         html = "".join(
             getattr(brief, name)().html
             for name in (
-                "title_page", "executive_summary", "keyness_themes", "kwic_excerpts", "methodology",
+                "front", "key_figures", "annex_contents", "executive_summary", "keyness_themes",
+                "kwic_excerpts", "methodology",
                 "reference_table", "dictionary_appendix", "reproducibility",
             )
         )  # fmt: skip

@@ -23,8 +23,15 @@ from analysis.runs import run_report
 pytestmark = pytest.mark.slow
 
 SECTIONS_FR = [
-    "Synthèse",
-    "Annexe : validation de l'instrument",
+    "Ce qui a été analysé",
+    "Messages clés",
+    "À garder en tête",
+    "Comment lire les chiffres",
+    "En images",
+    "Annexe",
+    "Sommaire de l'annexe",
+    "Constats détaillés",
+    "Validation de l'instrument",
     "Équivalence des listes française et anglaise",
     "Profil thématique",
     "Thèmes sur- et sous-représentés",
@@ -41,7 +48,7 @@ SECTIONS_FR = [
     "Statistiques",
     "Limites",
     "Déclarations de référence",
-    "Annexe : le dictionnaire",
+    "Le dictionnaire",
     "Reproductibilité",
 ]
 FORBIDDEN = [
@@ -49,7 +56,7 @@ FORBIDDEN = [
     "from analysis import",
     "Brief.from_parameters",
     "load_comparison",
-    "b.title_page",
+    "b.front",
     "<Figure size",
     "An Exception was encountered",
     "Out[",
@@ -75,7 +82,8 @@ def default_run(tmp_path_factory):
 def test_default_run_writes_pdf_and_switches_latest(default_run):
     root, pdf = default_run
     run_dir = pdf.parent
-    assert pdf.name == f"report-{config.DEFAULT_FOCUS_ID}.pdf"
+    assert pdf.name == f"report-{config.DEFAULT_FOCUS_ID}-fr.pdf"  # the brief's language in its name
+    assert (run_dir / f"report-{config.DEFAULT_FOCUS_ID}-fr.html").is_file()  # its HTML twin
     assert (root / "latest").resolve() == run_dir.resolve()
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "succeeded"
@@ -121,6 +129,82 @@ def test_pdf_has_every_section_and_no_code(default_run):
         assert bad not in text, bad
     assert 8 <= pages <= 40
     assert f"Page 2 / {pages}" in text
+
+
+def _outline(reader) -> list[tuple[str, int]]:
+    """(title, page index) of every bookmark, depth first."""
+    out, stack = [], list(reader.outline)[::-1]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item[::-1])
+        else:
+            out.append((item.title, reader.get_destination_page_number(item)))
+    return out
+
+
+def test_pdf_part_one_is_at_most_four_pages_then_the_annex(default_run):
+    _root, pdf = default_run
+    reader = PdfReader(pdf)
+    marks = _outline(reader)
+    annex = [page for title, page in marks if title == "Annexe"]
+    assert len(annex) == 1
+    assert 1 <= annex[0] <= 4  # pages 1..annex[0] (0-based index of the annex's page) are part one
+    first = "\n".join(reader.pages[i].extract_text() for i in range(annex[0]))
+    assert "Messages clés" in first and "Sommaire de l'annexe" not in first
+    # the table of contents: one bookmark per annex section, each on the page its entry prints
+    toc = reader.pages[annex[0]].extract_text()
+    from analysis.i18n import BRIEF
+    from analysis.report.annex import ANNEX
+
+    by_title = dict(marks)
+    for _key, title_key in ANNEX:
+        title = BRIEF["fr"][title_key]
+        assert title in by_title, title
+        assert by_title[title] >= annex[0]
+        line = next(x for x in toc.splitlines() if x.startswith(title[:20]))
+        assert line.rstrip().endswith(f" {by_title[title] + 1}"), (line, by_title[title] + 1)
+
+
+def test_pdf_is_archivable_tagged_and_readable(default_run):
+    import shutil
+    import stat
+    import subprocess
+
+    _root, pdf = default_run
+    reader = PdfReader(pdf)
+    meta = reader.metadata
+    assert meta.title == "Analyse thématique d'une déclaration diplomatique"
+    assert meta.author == "analysis (analyse de déclarations diplomatiques)"
+    assert meta.subject.startswith("La France et le Canada conviennent")
+    assert "Ukraine et guerre d'agression russe" in meta["/Keywords"]
+    assert meta.creation_date is not None
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "fr"
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root  # tagged
+    assert "/Metadata" in root  # XMP metadata stream (PDF/UA)
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o644
+    assert pdf.name.endswith("-fr.pdf")
+    # fonts embedded; chart text searchable (the figures' axis titles are text, not paths)
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            descendant = font.get_object().get("/DescendantFonts")
+            desc = (descendant[0].get_object() if descendant else font.get_object()).get("/FontDescriptor")
+            assert desc is not None and any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    text, _pages = _pdf_text(pdf)
+    assert "Mentions pour 1 000 mots" in text  # an axis title of the theme profile on page 3
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Tagged:\s+yes$", info, flags=re.M), info
+
+
+def test_html_twin_is_the_same_brief_self_contained(default_run):
+    _root, pdf = default_run
+    html = pdf.with_suffix(".html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html and "Messages clés" in html and "Sommaire de l'annexe" in html
+    assert not re.search(r"""src=["']?(?:https?:|file:|//)""", html)  # images are inlined
+    assert '<link rel="stylesheet"' not in html  # so is the stylesheet
+    assert "<style>" in html and "data:image/svg+xml" in html
 
 
 def test_pdf_annex_prints_the_validation(default_run):

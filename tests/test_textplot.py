@@ -418,7 +418,7 @@ def test_keyness_untestable_block() -> None:
     names = [t.get_text() for t in ax.get_yticklabels()]
     n_rare = int((~table["testable"]).sum())
     assert len(names) == 10 + 1 + 5
-    assert names[10] == f"trop rare pour tester (+{n_rare - 5} autres)"
+    assert names[10] == f"trop rare pour tester (+{n_rare - 5} autres, tables/words.csv)"
     assert ax.get_yticklabels()[10].get_fontstyle() == "italic"
     en = textplot_keyness(table, item="term", lang="en", top=10).axes[0]
     assert "too rare to test" in [t.get_text().split(" (")[0] for t in en.get_yticklabels()]
@@ -464,11 +464,14 @@ def test_dispersion_positions() -> None:
 
 def test_similarity_truncates_and_ranks() -> None:
     sim = pd.DataFrame({"doc_id": ["b", "a", "c"], "cosine": [0.5, 0.9, 0.1], "rank": [2, 1, 3]})
-    ax = textplot_similarity(sim, titles={"a": "x" * 10 + " " + "y" * 60}, top=2).axes[0]
+    long = " ".join(["Joint Statement on the", *(f"w{i:02d}" for i in range(40))])
+    ax = textplot_similarity(sim, titles={"a": long}, top=2).axes[0]
     names = [t.get_text() for t in ax.get_yticklabels()]
     assert names[1] == "b"
-    assert names[0].startswith("xxxxxxxxxx y") and names[0].endswith("…")
-    assert len(names[0]) == 45
+    # two lines of at most 44 characters (label_chars), the second ended by an ellipsis
+    lines = names[0].split("\n")
+    assert len(lines) == 2 and all(len(x) <= 44 for x in lines)
+    assert lines[0].startswith("Joint Statement on the w00") and lines[1].endswith("…")
 
 
 def test_timeline_panels_and_overlay() -> None:

@@ -133,6 +133,8 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
                        "Phrases réservées", "Précision (réservées)", "Rappel (réservées)"],
         "equivalence": ["Thème", "Motifs français sans équivalent anglais",
                         "Motifs anglais sans équivalent français"],
+
+        "repro": ["Élément", "Valeur"],
     },
     "en": {
         "themes": ["Theme", "n (text)", "Text /1000", "Ref. /1000", "G2", "p (Holm)", "Log Ratio", "LRC",
@@ -151,6 +153,8 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
                        "Held-out sentences", "Precision (held out)", "Recall (held out)"],
         "equivalence": ["Theme", "French patterns without an English counterpart",
                         "English patterns without a French counterpart"],
+
+        "repro": ["Item", "Value"],
     },
 }  # fmt: skip
 """Column headers of the brief's tables."""
@@ -167,6 +171,9 @@ METHOD: dict[str, dict[str, str]] = _PROSE["method"]
 FINDINGS: dict[str, dict[str, str]] = _PROSE["findings"]
 """The executive summary's sentences (:mod:`analysis.report.findings`)."""
 
+FRONT: dict[str, dict[str, str]] = _PROSE["front"]
+"""The brief's first pages (:mod:`analysis.report.front`): key messages in plain words."""
+
 NOTES: dict[str, dict[str, str]] = _PROSE["notes"]
 """What the reader of a comparison must know (:class:`analysis.compare.Comparison` ``notes``)."""
 
@@ -178,14 +185,15 @@ FIGURES: dict[str, dict[str, str]] = {
         "iqr": "Écart interquartile de référence",
         "reference_docs": "Déclarations de référence",
         "log_ratio": f"Log Ratio (log₂ du rapport des taux), IC à 95{NNBSP}%",
+        "ratio": f"Rapport des fréquences, marge à 95{NNBSP}%",
         "significant": f"Significatif (p de Holm{NBSP}<{NBSP}0,05)",
         "not_significant": "Non significatif",
         "too_rare": "trop rare pour tester",
-        "more": "(+{n} autres)",
+        "more": "(+{n} autres, tables/words.csv)",
         "over": "plus fréquent dans la déclaration étudiée →",
         "under": "← plus fréquent dans la référence",
         "position": "Position relative dans le texte",
-        "cosine": "Similarité cosinus avec la déclaration étudiée",
+        "cosine": "Similarité cosinus avec le texte étudié",
         "date": "Date de la déclaration",
         "document": "Document",
         "theme": "Thème",
@@ -199,10 +207,11 @@ FIGURES: dict[str, dict[str, str]] = {
         "iqr": "Reference interquartile range",
         "reference_docs": "Reference statements",
         "log_ratio": "Log Ratio (log₂ of the rate ratio), 95% CI",
+        "ratio": "Rate ratio, 95% margin",
         "significant": "Significant (Holm p < 0.05)",
         "not_significant": "Not significant",
         "too_rare": "too rare to test",
-        "more": "(+{n} more)",
+        "more": "(+{n} more, tables/words.csv)",
         "over": "more frequent in the focus statement →",
         "under": "← more frequent in the reference",
         "position": "Relative position in the text",
@@ -224,7 +233,8 @@ MONTHS: dict[str, tuple[str, ...]] = {
 
 _CATALOGUES: dict[str, Mapping[str, Any]] = {
     "report": REPORT, "brief": BRIEF, "columns": COLUMNS, "genres": GENRES, "cleaning_steps": CLEANING_STEPS,
-    "method": METHOD, "findings": FINDINGS, "notes": NOTES, "figures": FIGURES, "months": MONTHS,
+    "method": METHOD, "findings": FINDINGS, "front": FRONT, "notes": NOTES, "figures": FIGURES,
+    "months": MONTHS,
 }  # fmt: skip
 
 
@@ -464,6 +474,25 @@ def fmt_date(iso: str, lang: str = "fr") -> str:
     except ValueError:
         return str(iso)
     return format_date(day, format="long", locale="fr" if lang == "fr" else "en")
+
+
+def fmt_short_date(iso: str, lang: str = "fr") -> str:
+    """Write an ISO date short, for a figure's labels (Babel's medium format).
+
+    Examples
+    --------
+    >>> fmt_short_date("2024-09-26", "fr"), fmt_short_date("2024-09-26", "en"), fmt_short_date("", "en")
+    ('26 sept. 2024', 'Sep 26, 2024', '')
+    """
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    try:
+        day = dt.date.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    return format_date(day, format="medium", locale="fr" if lang == "fr" else "en")
 
 
 def language_name(code: str, lang: str = "fr") -> str:

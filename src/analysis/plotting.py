@@ -111,6 +111,26 @@ def _number_axis(axis: Any, lang: str) -> None:
         axis.set_major_formatter(_CommaFormatter())
 
 
+def ratio_tick(x: float, lang: str = "fr") -> str:
+    """The label of a log2 axis tick as a ratio: 3 → "×8", -1 → "×1/2", 0 → "×1".
+
+    Examples
+    --------
+    >>> [ratio_tick(x) for x in (-2, 0, 1, 3, 2.5)]
+    ['×1/4', '×1', '×2', '×8', '×5,7']
+    """
+    value = 2.0 ** abs(float(x))
+    digits = 0 if abs(value - round(value)) < 1e-9 else 1
+    text = i18n.fmt_fixed(value, lang, digits)
+    return f"×1/{text}" if x < 0 else f"×{text}"
+
+
+def _ratio_axis(axis: Any, lang: str, span: float) -> None:
+    """A log2 axis labelled as ratios (×1/2, ×1, ×2, ×4…), one tick per doubling (or per two)."""
+    axis.set_major_locator(ticker.MultipleLocator(1 if span <= 10 else 2))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda x, _pos: ratio_tick(x, lang)))
+
+
 def _format_number(value: float, lang: str, digits: int = 2) -> str:
     return i18n.fmt_fixed(value, lang, digits)
 

@@ -44,7 +44,9 @@ __all__ = [
     "REFERENCE_COLOUR",
     "SEQUENTIAL_CMAP",
     "SMALL_FONT_SIZE",
+    "document_labels",
     "figure_style",
+    "middle_label",
     "rc_params",
     "save_figure",
     "truncate_label",
@@ -246,6 +248,70 @@ def truncate_label(text: str, width: int = 45) -> str:
     if space >= width // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.–-") + "…"
+
+
+def middle_label(text: str, width: int = 56) -> str:
+    """Shorten a label by cutting its middle: the start and the end both stay.
+
+    Titles of one series share their start ("Joint Statement from President Biden
+    and Prime Minister…") and differ at the end: a cut at the end would make them
+    the same. Words are kept whole; about a third of the room goes to the start.
+
+    Examples
+    --------
+    >>> middle_label("Joint Statement from President Biden and Prime Minister Meloni of Italy", 50)
+    'Joint Statement … Prime Minister Meloni of Italy'
+    >>> middle_label("Short title", 50)
+    'Short title'
+    """
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    words = text.split(" ")
+    head: list[str] = []
+    while words and len(" ".join([*head, words[0]])) <= width // 3:
+        head.append(words.pop(0))
+    tail: list[str] = []
+    room = width - len(" ".join(head)) - 3
+    while words and len(" ".join([words[-1], *tail])) <= room:
+        tail.insert(0, words.pop())
+    if not tail:  # one very long word: cut it at the end
+        return truncate_label(text, width)
+    return (" ".join(head) + " … " if head else "… ") + " ".join(tail)
+
+
+def document_labels(
+    doc_ids: Iterable[str],
+    titles: Iterable[Any],
+    dates: Iterable[Any] | None = None,
+    *,
+    width: int = 56,
+    lang: str = "fr",
+) -> dict[str, str]:
+    """One distinct label per document for the figures: its title cut in the middle, and its date.
+
+    A document without a title is named by its id. Two labels that would still
+    be the same get their id appended.
+
+    Examples
+    --------
+    >>> document_labels(["a", "b"], ["Statement on Italy", "Statement on Italy"], ["2023-07-27", ""])
+    {'a': 'Statement on Italy (27 juil. 2023)', 'b': 'Statement on Italy'}
+    """
+    from analysis.i18n import fmt_short_date
+
+    ids = [str(x) for x in doc_ids]
+    names = [str(t) if isinstance(t, str) and t.strip() else i for t, i in zip(titles, ids, strict=True)]
+    dates = list(dates) if dates is not None else [""] * len(ids)
+    out: dict[str, str] = {}
+    for doc_id, name, date in zip(ids, names, dates, strict=True):
+        when = fmt_short_date(str(date), lang) if isinstance(date, str) and date else ""
+        suffix = f" ({when})" if when else ""
+        out[doc_id] = middle_label(name, max(width - len(suffix), 12)) + suffix
+    seen: dict[str, int] = {}
+    for label in out.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {k: (f"{v} [{k}]" if seen[v] > 1 else v) for k, v in out.items()}
 
 
 _PDF_METADATA: dict[str, Any] = {

@@ -12,6 +12,10 @@ plotting convention: it returns a :class:`matplotlib.figure.Figure`; with
 
 Axis titles and captions are written in French (``lang="fr"``, with French
 typography: decimal comma, ``1 000``, ``25 %``) or English (``lang="en"``).
+Axis titles and legends come from :data:`analysis.i18n.FIGURES`; ``texts`` (a
+mapping of the same keys) replaces some of them, e.g. plainer words for a
+stakeholder's page.
+
 Theme ids are shown through ``labels`` (theme id -> display label, e.g. the
 dictionary's ``label_fr``); an id without a label is shown as is.
 
@@ -55,6 +59,7 @@ from analysis.plotting import (
     _n_lines,
     _no_data,
     _number_axis,
+    _ratio_axis,
     _require,
     _ui,
 )
@@ -64,7 +69,7 @@ from analysis.style import (
     MUTED_COLOUR,
     REFERENCE_COLOUR,
     figure_style,
-    truncate_label,
+    wrap_label,
 )
 from analysis.textplot_documents import textplot_dispersion, textplot_heatmap
 from analysis.textplot_timeline import textplot_theme_timeline
@@ -92,6 +97,7 @@ def textplot_theme_profile(
     ax: Axes | None = None,
     *,
     focus_id: str | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Figure:
     """Dot plot of the focus rate of each theme beside the reference distribution.
 
@@ -117,6 +123,8 @@ def textplot_theme_profile(
         Axes to draw into; a new figure is created when omitted.
     focus_id : str, optional
         Focus document id, left out of ``doc_rates`` when present there.
+    texts : mapping of str to str, optional
+        Replacements for axis titles and legends (keys of :data:`analysis.i18n.FIGURES`).
 
     Returns
     -------
@@ -132,7 +140,7 @@ def textplot_theme_profile(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['ukraine', 'Arctique']
     """
-    ui = _ui(lang)
+    ui = {**_ui(lang), **(texts or {})}
     _require(
         comparison,
         ["theme", "focus_per_1000", "reference_median", "reference_q1", "reference_q3"],
@@ -242,9 +250,10 @@ def textplot_keyness(
     top: int = 20,
     ax: Axes | None = None,
     *,
-    max_untestable: int = 8,
+    max_untestable: int | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Log Ratio of each item with its confidence interval.
+    """Log Ratio of each item with its confidence interval, on an axis of ratios (×1/2, ×1, ×2…).
 
     The ``top`` testable items with the largest absolute conservative Log Ratio
     (``lrc``; ``log_ratio`` when ``lrc`` is missing) are drawn from most
@@ -252,8 +261,10 @@ def textplot_keyness(
     interval as error bars. Items significant after Holm correction
     (``p_holm < 0.05``) have filled markers, the others hollow ones; colour gives
     the direction (focus colour: more frequent in the focus statement). Items
-    that are not testable are listed apart in a grey block at the bottom
-    (at most ``max_untestable``, most frequent in the focus first).
+    that are not testable are listed apart in a grey block at the bottom, most
+    frequent in the focus first (all of them, or at most ``max_untestable``: the
+    block's title then counts the others). The axis is in log2 units, labelled
+    as the ratios they stand for.
 
     Parameters
     ----------
@@ -272,8 +283,11 @@ def textplot_keyness(
         Number of testable items drawn.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; a new figure is created when omitted.
-    max_untestable : int, default 8
-        Number of untestable items listed; the rest are counted in the block title.
+    max_untestable : int, optional
+        Number of untestable items listed (default: all themes, or 8 words); the rest are
+        counted in the block title.
+    texts : mapping of str to str, optional
+        Replacements for axis titles and legends (keys of :data:`analysis.i18n.FIGURES`).
 
     Returns
     -------
@@ -289,7 +303,7 @@ def textplot_keyness(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['ukraine', 'too rare to test', 'arctic']
     """
-    ui = _ui(lang)
+    ui = {**_ui(lang), **(texts or {})}
     _require(
         table, [item, "log_ratio", "log_ratio_ci_low", "log_ratio_ci_high", "p_holm", "testable"], "table"
     )
@@ -314,8 +328,11 @@ def textplot_keyness(
         rare = rare.sort_values(["focus_count", item], ascending=[False, True], kind="mergesort")
     else:
         rare = rare.sort_values(item, kind="mergesort")
-    hidden = max(len(rare) - max_untestable, 0)
-    rare = rare.head(max_untestable)
+    if max_untestable is None:  # every theme (a dictionary has few); the commonest words
+        max_untestable = len(rare) if item == "theme" else 8
+    limit = max(int(max_untestable), 0)
+    hidden = max(len(rare) - limit, 0)
+    rare = rare.head(limit)
 
     names = _item_names(tested[item], labels)
     rare_names = _item_names(rare[item], labels)
@@ -381,8 +398,8 @@ def textplot_keyness(
         finite = np.concatenate([v[np.isfinite(v)] for v in xs] + [np.zeros(1)])
         span = max(float(finite.max() - finite.min()), 1.0)
         ax.set_xlim(float(finite.min()) - 0.08 * span, float(finite.max()) + 0.08 * span)
-        ax.set_xlabel(ui["log_ratio"])
-        _number_axis(ax.xaxis, lang)
+        ax.set_xlabel(ui["ratio"])
+        _ratio_axis(ax.xaxis, lang, span)
         ax.grid(axis="x")
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
@@ -434,6 +451,9 @@ def textplot_similarity(
     lang: str = "fr",
     top: int = 15,
     ax: Axes | None = None,
+    *,
+    label_chars: int = 44,
+    texts: Mapping[str, str] | None = None,
 ) -> Figure:
     """Bar ranking of the reference documents most similar to the focus.
 
@@ -443,13 +463,18 @@ def textplot_similarity(
         ``doc_id, cosine, rank`` (rank 1 = most similar; without ``rank`` the
         cosine order is used).
     titles : mapping of str to str, optional
-        Document id -> short label, cut to 45 characters with an ellipsis.
+        Document id -> label (e.g. :func:`analysis.style.document_labels`), on at most
+        two lines of ``label_chars`` characters.
     lang : {"fr", "en"}, default "fr"
         Language of the axis title and of the value labels (decimal comma in French).
     top : int, default 15
         Number of documents shown.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; a new figure is created when omitted.
+    label_chars : int, default 44
+        Characters per line of a label (two lines at most, the second ended by ``…`` when cut).
+    texts : mapping of str to str, optional
+        Replacements for axis titles and legends (keys of :data:`analysis.i18n.FIGURES`).
 
     Returns
     -------
@@ -464,16 +489,17 @@ def textplot_similarity(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['Déclaration de Paris', 'doc-03']
     """
-    ui = _ui(lang)
+    ui = {**_ui(lang), **(texts or {})}
     _require(similarity, ["doc_id", "cosine"], "similarity")
     if "rank" in similarity.columns:
         table = similarity.sort_values(["rank", "doc_id"], kind="mergesort")
     else:
         table = similarity.sort_values(["cosine", "doc_id"], ascending=[False, True], kind="mergesort")
     table = table.head(max(int(top), 0))
-    names = [truncate_label(_display(d, titles), 45) for d in table["doc_id"]]
+    names = [wrap_label(_display(d, titles), label_chars, max_lines=2) for d in table["doc_id"]]
+    row_in = max(0.24, 0.1 + _LINE_IN * _n_lines(names))
     with figure_style():
-        fig, ax, own = _figure_axes(ax, 0.9 + 0.24 * max(len(table), 1))
+        fig, ax, own = _figure_axes(ax, 0.9 + row_in * max(len(table), 1))
         if table.empty:
             return _no_data(fig, ax, ui)
         y = np.arange(len(table), dtype=float)

@@ -85,6 +85,7 @@ def textplot_heatmap(
     titles: Mapping[str, str] | None = None,
     annotate: bool | None = None,
     max_rows: int | None = None,
+    label_chars: int = 34,
 ) -> Figure:
     """Heat map of theme rates, documents in rows and themes in columns.
 
@@ -119,6 +120,8 @@ def textplot_heatmap(
     max_rows : int, optional
         Draw only the first ``max_rows`` documents of the row order (the focus
         always among them): e.g. the focus and its closest references of a large frame.
+    label_chars : int, default 34
+        Longest row label before its date, in characters (cut at the end with ``…``).
 
     Returns
     -------
@@ -175,7 +178,7 @@ def textplot_heatmap(
         logger.warning("focus %r is not in doc_rates: no row highlighted", focus_id)
 
     col_names = [wrap_label(_display(t, labels), 30, max_lines=3) for t in themes]
-    row_names = _doc_names(rows, doc_titles, dates, 34)
+    row_names = _doc_names(rows, doc_titles, dates, label_chars)
     longest = max((len(line) for n in col_names for line in n.split("\n")), default=1)
     rotation = 45 if longest <= 16 else 90
     header_in = _CHAR_IN * longest * (0.72 if rotation == 45 else 1.0) + 0.35

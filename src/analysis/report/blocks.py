@@ -319,7 +319,8 @@ def _figure_data_uri(fig: Any) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "analysis-report", "svg.fonttype": "path"}):
+    # text kept as <text> (DejaVu Sans, installed with the system): searchable and selectable in the PDF
+    with matplotlib.rc_context({"svg.hashsalt": "analysis-report", "svg.fonttype": "none"}):
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buffer.getvalue()
     if len(svg) <= MAX_FIGURE_SVG_BYTES:
@@ -349,6 +350,7 @@ def figure(
     fig_or_path: Any,
     caption: str | None = None,
     *,
+    title: str | None = None,
     alt: str | None = None,
     base_dir: Path | None = None,
     close: bool = True,
@@ -366,6 +368,8 @@ def figure(
         The figure, or an image file of the run folder.
     caption : str, optional
         Caption printed under the figure (also the default alternative text).
+    title : str, optional
+        A heading above the figure (``<h3>``, a PDF bookmark): what to conclude from it.
     alt : str, optional
         Alternative text.
     base_dir : path-like, optional
@@ -397,8 +401,11 @@ def figure(
         uri = _file_data_uri(Path(fig_or_path), None if base_dir is None else Path(base_dir))
     else:
         raise TypeError(f"figure() expects a matplotlib Figure or a path, got {type(fig_or_path)}")
-    alt_text = alt if alt is not None else (caption or "")
-    parts = [f'<figure class="figure"><img src="{uri}" alt="{_esc(alt_text)}">']
+    alt_text = alt if alt is not None else " ".join(x for x in (title, caption) if x)
+    parts = ['<figure class="figure">']
+    if title:
+        parts.append(f'<h3 class="figure-title">{_esc(title)}</h3>')
+    parts.append(f'<img src="{uri}" alt="{_esc(alt_text)}">')
     if caption:
         parts.append(f"<figcaption>{_esc(caption)}</figcaption>")
     parts.append("</figure>")

@@ -16,43 +16,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis import config, i18n
-from analysis.report.blocks import Block, bullet_list, concat, figure, note, paragraphs, section
-from analysis.report.blocks import title_page as title_page_block
+from analysis.report.annex import annex_heading
+from analysis.report.blocks import Block, bullet_list, concat, figure, note, paragraphs
 from analysis.report.findings import findings
 from analysis.report.methodology import methodology_block
 from analysis.report.tables import kwic_block, table
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
 
     from analysis.compare import Comparison
 
 logger = logging.getLogger(__name__)
 
 #: Rows of the heat map: the focus and its most similar references.
-HEATMAP_ROWS = 30
-#: A frame with more references is described by genre and year, its list left to ``tables/documents.csv``.
-REFERENCE_LIST_ROWS = 40
-
-
-def short_licence(text: str) -> str:
-    """Shorten a manifest's licence statement for a table.
-
-    The full statements stay in ``tables/documents.csv`` and the reference set's ``documents.csv``.
-
-    Examples
-    --------
-    >>> short_licence("Public domain: U.S. federal government work (17 U.S.C. 105). Obtained via ...")
-    'Public domain (U.S. gov.)'
-    >>> short_licence("Repo LICENSE: MIT (...). Content: ... under Licence Ouverte / Etalab 2.0 (...)")
-    'Licence Ouverte 2.0'
-    """
-    low = str(text).lower()
-    if low.startswith("public domain"):
-        return "Public domain (U.S. gov.)"
-    if "etalab" in low:
-        return "Licence Ouverte 2.0"
-    return str(text)[:60] + ("…" if len(str(text)) > 60 else "")
+HEATMAP_ROWS = 25
+#: Characters of a document's label in the figures (cut in the middle: start and end both kept).
+DOC_LABEL_CHARS = 56
 
 
 def output_folder(output_dir: str | Path = "") -> Path:
@@ -140,7 +119,7 @@ class Brief:
     --------
     >>> import tempfile
     >>> b = Brief.from_parameters(focus_id=config.DEFAULT_FOCUS_ID, output_dir=tempfile.mkdtemp())
-    >>> "Synthèse" in b.executive_summary().html
+    >>> "Constats détaillés" in b.executive_summary().html
     True
     """
 
@@ -171,11 +150,22 @@ class Brief:
         """Theme labels in the brief's language."""
         return self.comp.dictionary.labels(self.lang)
 
-    def _figure(self, fig: Any, name: str, caption: str) -> Block:
+    def _figure(self, fig: Any, name: str, caption: str, title: str | None = None) -> Block:
         from analysis.style import save_figure
 
         save_figure(fig, self.folder / "figures", name)
-        return figure(fig, caption)
+        return figure(fig, caption, title=title)
+
+    def doc_labels(self, width: int = DOC_LABEL_CHARS, *, dated: bool = True) -> dict[str, str]:
+        """Each document's label in the figures: its title, cut in the middle, and its date.
+
+        ``dated=False`` leaves the date out, for a figure that prints it itself (the heat map).
+        """
+        from analysis.style import document_labels
+
+        docs = self.comp.documents
+        dates = docs["date"] if dated else None
+        return document_labels(docs["doc_id"], docs["title"], dates, width=width, lang=self.lang)
 
     def _top(self) -> list[str]:
         themes = self.comp.themes[self.comp.themes["is_root"] & (self.comp.themes["focus_count"] > 0)]
@@ -219,33 +209,23 @@ class Brief:
         return out
 
     # ----------------------------------------------------------------- sections
-    def title_page(self, title: str = "") -> Block:
-        """Title page: the focus (title, date, parties, genre, language, source), the frame, the run.
+    def front(self, title: str = "", author: str = "") -> Block:
+        """Page one: title, what was analysed, key messages, what to keep in mind (:mod:`.front`)."""
+        from analysis.report.front import front_page
 
-        The frame is said in words (:func:`frame_line`); themes the references
-        cannot answer are named here, not only in a note.
-        """
-        import datetime as dt
+        return front_page(self, title, author)
 
-        f, t = self.comp.focus, self.t
-        dic = self.comp.dictionary
-        source = " — ".join(str(x) for x in (f.get("publisher"), f.get("source_url")) if x)
-        facts = {
-            t["focus"]: f["title"],
-            t["date"]: f["date"],
-            t["parties"]: f["parties"],
-            t["genre"]: i18n.GENRES[self.lang].get(f["genre"], f["genre"]),
-            t["language"]: i18n.language_name(str(f["language"]), self.lang),
-            t["source"]: source or "–",
-            t["tokens"]: i18n.fmt_number(int(f["n_tokens"]), self.lang, 0),
-            t["corpus"]: self.frame_line(),
-            t["dictionary"]: f"{dic.name} {dic.version}",
-            t["run_date"]: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            t["run"]: self.run_id,
-        }
-        if self.comp.unavailable is not None and len(self.comp.unavailable):
-            facts[t["unavailable"]] = ", ".join(self.labels.get(x, x) for x in self.comp.unavailable["theme"])
-        return title_page_block(title or t["title"], f["title"], facts, self.lang, kicker=t["kicker"])
+    def key_figures(self) -> Block:
+        """The first pages' figures, with titles that state their conclusion (:mod:`.front`)."""
+        from analysis.report.front import front_figures
+
+        return front_figures(self)
+
+    def annex_contents(self) -> Block:
+        """The annex's title and table of contents, on a new page (:mod:`.annex`)."""
+        from analysis.report.annex import annex_contents
+
+        return annex_contents(self.lang)
 
     def frame_line(self) -> str:
         """The frame in one line: number of references, languages, dates, words, rules.
@@ -272,7 +252,7 @@ class Brief:
     def executive_summary(self) -> Block:
         """The frame, the findings that hold in every frame, those that depend on it, and the caveats."""
 
-        return concat(section(self.t["summary"]), bullet_list(findings(self.comp, self.lang)))
+        return concat(annex_heading("findings", self.lang), bullet_list(findings(self.comp, self.lang)))
 
     def sensitivity(self) -> Block:
         """Table: each main theme's difference under every frame of the panel, and its status."""
@@ -320,9 +300,9 @@ class Brief:
         })  # fmt: skip
         fview.columns = i18n.COLUMNS[self.lang]["frames"]
         return concat(
-            section(t["sensitivity"]),
+            annex_heading("sensitivity", self.lang),
             paragraphs([t["sensitivity_intro"].format(min=MIN_FRAME_DOCUMENTS)]),
-            table(view, caption=t["sensitivity_cap"], lang=self.lang, max_rows=40),
+            table(view, caption=t["sensitivity_cap"] + self._flag_note(), lang=self.lang, max_rows=40),
             table(fview, caption=t["frames_cap"], lang=self.lang,
                   number_format={fview.columns[1]: "d"}),
         )  # fmt: skip
@@ -333,7 +313,8 @@ class Brief:
 
         themes = self.comp.themes[self.comp.themes["is_root"]]
         fig = textplot_theme_profile(themes, labels=self.labels, lang=self.lang)
-        return concat(section(self.t["profile"]), self._figure(fig, "theme_profile", self.t["profile_cap"]))
+        return concat(annex_heading("profile", self.lang),
+                      self._figure(fig, "theme_profile", self.t["profile_cap"]))
 
     def keyness_themes(self) -> Block:
         """Figure and table: theme keyness with Log Ratio, CI, G2 and Holm-corrected p."""
@@ -351,7 +332,7 @@ class Brief:
                headers[6]: ".2f", headers[7]: ".2f", headers[8]: ".0f"}  # fmt: skip
         cap = self.t["theme_table_cap"] + self._flag_note()
         return concat(
-            section(self.t["keyness"]),
+            annex_heading("keyness", self.lang),
             self._figure(fig, "keyness_themes", self.t["keyness_cap"]),
             table(view, caption=cap, number_format=fmt, lang=self.lang, max_rows=40),
         )
@@ -373,7 +354,7 @@ class Brief:
         """Annex: precision, recall and F1 of the instrument per theme (:mod:`analysis.validation`)."""
         from analysis.report.validation_block import validation_block
 
-        return validation_block(self.comp.dictionary, self.lang)
+        return validation_block(self.comp.dictionary, self.lang, anchor="annex-validation")
 
     def heatmap(self, top: int = HEATMAP_ROWS) -> Block:
         """Figure: documents x themes rates, focus highlighted, ordered by similarity.
@@ -385,12 +366,13 @@ class Brief:
 
         order = [self.comp.focus_id, *self.comp.similarity["doc_id"]]
         fig = textplot_heatmap(self.comp.doc_rates(), self.comp.focus_id, order=order, labels=self.labels,
-                               lang=self.lang, max_rows=top + 1)  # fmt: skip
+                               lang=self.lang, max_rows=top + 1, titles=self.doc_labels(44, dated=False),
+                               label_chars=44)  # fmt: skip
         cap = self.t["heatmap_cap"]
         n_refs = len(self.comp.similarity)
         if n_refs > top:
             cap += " " + self.t["heatmap_top"].format(n=top, total=i18n.fmt_number(n_refs, self.lang, 0))
-        return concat(section(self.t["heatmap"]), self._figure(fig, "heatmap", cap))
+        return concat(annex_heading("heatmap", self.lang), self._figure(fig, "heatmap", cap))
 
     def dispersion(self) -> Block:
         """Figure: where each main theme's hits fall along the focus text.
@@ -412,7 +394,8 @@ class Brief:
             counts=dict(zip(roots["theme"], roots["focus_count"].astype(int), strict=True)),
         )  # fmt: skip
         return concat(
-            section(self.t["dispersion"]), self._figure(fig, "dispersion", self.t["dispersion_cap"])
+            annex_heading("dispersion", self.lang),
+            self._figure(fig, "dispersion", self.t["dispersion_cap"]),
         )
 
     def kwic_excerpts(self, per_theme: int = 3) -> Block:
@@ -440,7 +423,7 @@ class Brief:
         cap = self.t["kwic_cap"].format(n=self.kwic_window)
         headers = i18n.COLUMNS[self.lang]["kwic"]
         return concat(
-            section(self.t["kwic"]),
+            annex_heading("kwic", self.lang),
             kwic_block(excerpts, caption=cap, lang=self.lang, label="theme_label", headers=headers),
         )
 
@@ -449,12 +432,14 @@ class Brief:
         from analysis.textplot import textplot_similarity
 
         sim = self.comp.similarity
-        titles = dict(zip(sim["doc_id"], sim["title"], strict=True))
+        from analysis.report.front import SIMILARITY_LABEL_CHARS
+
+        titles = self.doc_labels(SIMILARITY_LABEL_CHARS)
         fig = textplot_similarity(sim, titles=titles, lang=self.lang, top=top)
         view = sim.head(top)[["rank", "title", "date", "language", "cosine"]].copy()
         view.columns = i18n.COLUMNS[self.lang]["similarity"]
         return concat(
-            section(self.t["similarity"]),
+            annex_heading("similarity", self.lang),
             self._figure(fig, "similarity", self.t["similarity_cap"]),
             table(view, number_format={view.columns[0]: "d", view.columns[4]: ".3f"}, lang=self.lang),
         )
@@ -464,14 +449,14 @@ class Brief:
         from analysis.textplot import textplot_keyness
 
         if self.comp.words is None:
-            return concat(section(self.t["words"]), note(self.t["no_words"]))
+            return concat(annex_heading("words", self.lang), note(self.t["no_words"]))
         # only words of the text: the ones absent from it would fill the "too rare to test" block;
         # each is named by its ``form`` (the word as the text writes it), not its folded key
         words = self.comp.words[self.comp.words["focus_count"] > 0]
-        fig = textplot_keyness(words, item="term", lang=self.lang, top=top)
+        fig = textplot_keyness(words, item="term", lang=self.lang, top=top, max_untestable=8)
         n_docs = len(self.comp.words.attrs.get("reference_documents", []))
         cap = self.t["words_cap"] + " (" + self.t["n_references"].format(n=n_docs) + ")"
-        return concat(section(self.t["words"]), self._figure(fig, "keyness_words", cap))
+        return concat(annex_heading("words", self.lang), self._figure(fig, "keyness_words", cap))
 
     def timeline(self) -> Block:
         """Figure: the main themes' rates over time across the references, the focus marked."""
@@ -482,94 +467,27 @@ class Brief:
         fig = textplot_theme_timeline(
             rates, docs, self.comp.focus_id, self._top(), labels=self.labels, lang=self.lang
         )
-        return concat(section(self.t["timeline"]), self._figure(fig, "timeline", self.t["timeline_cap"]))
+        return concat(annex_heading("timeline", self.lang),
+                      self._figure(fig, "timeline", self.t["timeline_cap"]))
 
     def methodology(self) -> Block:
         """Method: cleaning, tokens, dictionary, matching rules, statistics, limits."""
-        return methodology_block(self.comp, self.lang)
+        return methodology_block(self.comp, self.lang, anchor="annex-method")
 
     def reference_table(self) -> Block:
-        """Table of the reference statements (id, date, parties, language, genre, source, licence)."""
+        """Annex: the reference statements (a list, or counts by genre and year for a large frame)."""
+        from analysis.report.annex import reference_table
 
-        refs = self.comp.documents[self.comp.documents["role"] == "reference"].sort_values(["date", "doc_id"])
-        if len(refs) > REFERENCE_LIST_ROWS:
-            return self._reference_composition(refs)
-        view = refs[["doc_id", "date", "parties", "language", "genre", "source_url", "license"]].copy()
-        view["genre"] = view["genre"].map(lambda g: i18n.GENRES[self.lang].get(g, g))
-        view["license"] = view["license"].map(short_licence)
-        view.columns = i18n.COLUMNS[self.lang]["references"]
-        return concat(
-            section(self.t["references"]),
-            table(view, caption=self.t["references_cap"], lang=self.lang, max_rows=200, max_cell_chars=160),
-        )
-
-    def _reference_composition(self, refs: pd.DataFrame) -> Block:
-        """A large frame: its references counted by genre and year (the list is ``tables/documents.csv``)."""
-        import pandas as pd
-
-        genre = refs["genre"].map(lambda g: i18n.GENRES[self.lang].get(g, g) or "–")
-        year = refs["date"].astype(str).str[:4].where(refs["date"].astype(str).str.len() >= 4, "–")
-        view = pd.crosstab(genre, year)
-        view[self.t["total"]] = view.sum(axis=1)
-        view = view.sort_values(self.t["total"], ascending=False, kind="stable").reset_index()
-        view = view.rename(columns={view.columns[0]: i18n.COLUMNS[self.lang]["references"][4]})
-        view.columns = [str(c) for c in view.columns]
-        cap = self.t["references_many"].format(n=i18n.fmt_number(len(refs), self.lang, 0))
-        block = table(view, caption=cap, lang=self.lang, number_format="d")
-        return concat(section(self.t["references"]), block)
+        return reference_table(self)
 
     def dictionary_appendix(self) -> Block:
-        """Appendix: the full dictionary, patterns by theme and language."""
+        """Annex: the full dictionary, patterns by theme and language."""
+        from analysis.report.annex import dictionary_appendix
 
-        dic = self.comp.dictionary
-        frame = dic.to_frame()
-        labels = self.labels
-        grouped = (
-            frame.assign(pattern=frame["pattern"].where(frame["role"] == "include", "¬ " + frame["pattern"]))
-            .groupby(["theme", "language"], sort=False)["pattern"]
-            .agg(" · ".join)
-            .unstack("language")
-            .reindex(columns=["fr", "en"])
-            .fillna("")
-            .reset_index()
-        )
-        grouped.insert(1, "label", grouped["theme"].map(labels))
-        grouped.columns = i18n.COLUMNS[self.lang]["appendix"]
-        intro = self.t["appendix_intro"].format(
-            name=dic.name, version=dic.version, description=dic.description, hash=dic.hash[:16]
-        )
-        return concat(
-            section(self.t["appendix"]),
-            paragraphs([intro]),
-            table(grouped, caption=self.t["appendix_cap"], lang=self.lang, max_rows=100, max_cell_chars=2000),
-        )
+        return dictionary_appendix(self)
 
     def reproducibility(self, parameters: dict[str, Any] | None = None) -> Block:
-        """Footer: run id, parameters, input hashes, package versions."""
-        import importlib.metadata as md
-        import platform
+        """Annex: run id, parameters, input hashes, package versions."""
+        from analysis.report.annex import reproducibility
 
-        import pandas as pd
-
-        rows = [("run", self.run_id)]
-        for k, v in (parameters or {}).items():
-            rows.append((f"parameter {k}", repr(v)))
-        focus = self.comp.focus
-        rows.append((f"sha256 {focus['doc_id']}", focus.get("sha256", "")))
-        rows.append(("sha256 dictionary", self.comp.dictionary.hash))
-        from analysis.corpus import sha256_file
-
-        docs = self.comp.documents
-        rows.append(("reference documents", str(int((docs["role"] == "reference").sum()))))
-        for path in sorted(config.REFERENCE_DIR.glob("*")):
-            if path.suffix in (".csv", ".parquet", ".json"):
-                rows.append((f"sha256 data/reference/{path.name}", sha256_file(path)))
-        rows.append(("python", platform.python_version()))
-        for pkg in ("analysis", "pandas", "numpy", "scipy", "matplotlib", "nltk", "papermill", "nbconvert",
-                    "weasyprint"):  # fmt: skip
-            try:
-                rows.append((pkg, md.version(pkg)))
-            except md.PackageNotFoundError:  # pragma: no cover
-                rows.append((pkg, "not installed"))
-        view = pd.DataFrame(rows, columns=["item", "value"])
-        return concat(section(self.t["repro"]), table(view, lang=self.lang, max_rows=100, max_cell_chars=200))
+        return reproducibility(self, parameters)

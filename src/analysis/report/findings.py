@@ -154,16 +154,53 @@ def finding_table(comp: Comparison) -> pd.DataFrame:
     return themes.merge(stab, on="theme", how="left").fillna({"status": "none", "disagree": "", "flips": ""})
 
 
+def dominant_rows(themes: pd.DataFrame, lang: str = "fr") -> pd.DataFrame:
+    """The most present root themes of the text: the first three by count, ties included.
+
+    Sorted by count then label (column ``shown``, the label in ``lang``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"theme": list("abcd"), "focus_count": [5, 3, 3, 0]})
+    >>> dominant_rows(t)["theme"].tolist()
+    ['a', 'b', 'c']
+    """
+    present = themes[themes["focus_count"] > 0].copy()
+    if present.empty:
+        return present.assign(shown=[])
+    present["shown"] = [_label(r, lang) for _, r in present.iterrows()]
+    present = present.sort_values(["focus_count", "shown"], ascending=[False, True], kind="stable")
+    cutoff = int(present["focus_count"].iloc[min(2, len(present) - 1)])
+    return present[present["focus_count"] >= cutoff]
+
+
+def formed_frames(comp: Comparison) -> int:
+    """How many frames of the sensitivity panel were formed (leave-one-out aside; 0 without a panel)."""
+    if comp.sensitivity is None:
+        return 0
+    frames = comp.sensitivity.frames
+    return int(frames.loc[frames["formed"] & (frames["frame"] != "leave_one_out"), "frame"].nunique())
+
+
+def frame_phrase(name: str, row, n_refs: int, lang: str = "fr") -> str:
+    """Where a difference fails, in words: "against the references of the same parties"...
+
+    Examples
+    --------
+    >>> frame_phrase("parties", {"loo_total": 0, "loo_kept": 0}, 72, "en")
+    'against the references of the same parties'
+    """
+    k = int(row["loo_total"]) - int(row["loo_kept"])
+    return _f(lang)[f"frame_{name}"].format(k=_n(k, lang), n=_n(n_refs, lang))
+
+
 def _dominant(themes: pd.DataFrame, lang: str, min_count: int) -> list[str]:
     f = _f(lang)
     total = int(themes["focus_count"].sum())
     if total < min_count:
         return [f["few_hits"].format(n=total)]
-    present = themes[themes["focus_count"] > 0].copy()
-    present["shown"] = [_label(r, lang) for _, r in present.iterrows()]
-    present = present.sort_values(["focus_count", "shown"], ascending=[False, True], kind="stable")
-    cutoff = int(present["focus_count"].iloc[min(2, len(present) - 1)])
-    top = present[present["focus_count"] >= cutoff]
+    top = dominant_rows(themes, lang)
     parts = [f["rate_item"].format(label=r["shown"], n=_n(r.focus_count, lang)) for _, r in top.iterrows()]
     share = top["focus_count"].sum() / total * 100
     out = [
@@ -188,17 +225,22 @@ def _finding_item(r, lang: str) -> str:
     return f["over_item" if r.finding == "over" else "under_item"].format(ratio=ratio, **fields)
 
 
+def stable_rows(table: pd.DataFrame, direction: str, lang: str = "fr") -> pd.DataFrame:
+    """The findings of one direction (stable, or unchecked without a panel), the largest first.
+
+    ``table`` is a :func:`finding_table`; ``shown`` is the label in ``lang``; ties by label.
+    """
+    rows = table[(table["finding"] == direction) & table["status"].isin(["stable", "unchecked"])]
+    rows = rows.assign(_abs=rows["lrc"].abs(), shown=[_label(r, lang) for _, r in rows.iterrows()])
+    return rows.sort_values(["_abs", "shown"], ascending=[False, True], kind="stable")
+
+
 def _stable(table: pd.DataFrame, comp: Comparison, lang: str) -> list[str]:
     f = _f(lang)
-    formed = 0
-    if comp.sensitivity is not None:
-        frames = comp.sensitivity.frames
-        formed = int(frames.loc[frames["formed"] & (frames["frame"] != "leave_one_out"), "frame"].nunique())
+    formed = formed_frames(comp)
     out = []
     for direction in ("over", "under"):
-        rows = table[(table["finding"] == direction) & (table["status"].isin(["stable", "unchecked"]))]
-        rows = rows.assign(_abs=rows["lrc"].abs(), shown=[_label(r, lang) for _, r in rows.iterrows()])
-        rows = rows.sort_values(["_abs", "shown"], ascending=[False, True], kind="stable")
+        rows = stable_rows(table, direction, lang)
         if len(rows):
             items = [_finding_item(r, lang) for _, r in rows.iterrows()]
             out.append(f[direction].format(k=_n(formed, lang), items=_list(items, lang)))
@@ -219,8 +261,7 @@ def _dependent(table: pd.DataFrame, comp: Comparison, lang: str) -> list[str]:
         weak = [x for x in str(r["disagree"]).split(";") if x and x not in flips]
 
         def phrase(name: str, r=r) -> str:
-            k = int(r["loo_total"]) - int(r["loo_kept"])
-            return f[f"frame_{name}"].format(k=_n(k, lang), n=_n(n_refs, lang))
+            return frame_phrase(name, r, n_refs, lang)
 
         why = []
         if weak:
@@ -291,21 +332,34 @@ def months_between(earlier: str, later: str) -> int | None:
     return (y2 - y1) * 12 + (m2 - m1) - (1 if d2 < d1 else 0)
 
 
-def _caveats(comp: Comparison, lang: str) -> list[str]:
+def caveat_items(comp: Comparison, lang: str = "fr") -> list[tuple[str, dict[str, str]]]:
+    """What a reader must keep in mind, as (key, fields) pairs of a caveat catalogue.
+
+    The keys are those of ``FINDINGS`` (the annex's summary) and ``FRONT`` (the
+    brief's first pages), so both say the same caveats in their own words:
+    ``cross_language``, ``short``, ``press_article``, ``dated``, ``unformed``,
+    ``unavailable``, ``instrument``.
+
+    Examples
+    --------
+    >>> from analysis.compare import compare
+    >>> [key for key, _ in caveat_items(compare())][:2]
+    ['short', 'press_article']
+    """
     f = _f(lang)
-    caveats = []
+    items: list[tuple[str, dict[str, str]]] = []
     frame = comp.frame
     langs = list(frame.get("languages", {}))
     if len(set(langs) | {comp.focus.get("language")}) > 1:
-        caveats.append(f["cross_language"].format(langs=_list([language_name(x, lang) for x in langs], lang)))
+        items.append(("cross_language", {"langs": _list([language_name(x, lang) for x in langs], lang)}))
     n_tokens = int(comp.focus.get("n_tokens", 0))
     if n_tokens < 1000:
-        caveats.append(f["short"].format(n=_n(n_tokens, lang)))
+        items.append(("short", {"n": _n(n_tokens, lang)}))
     if comp.focus.get("genre") == "press_article":
-        caveats.append(f["press_article"])
+        items.append(("press_article", {}))
     months = months_between(frame.get("date_max", ""), str(comp.focus.get("date", "")))
     if months is not None and months > DATED_MONTHS:
-        caveats.append(f["dated"].format(last=fmt_date(frame["date_max"], lang), months=months))
+        items.append(("dated", {"last": fmt_date(frame["date_max"], lang), "months": str(months)}))
     if comp.sensitivity is not None:
         from analysis.frames import MIN_FRAME_DOCUMENTS
 
@@ -315,18 +369,23 @@ def _caveats(comp: Comparison, lang: str) -> list[str]:
         ]
         if len(unformed):
             names = [f[f"unformed_{x}"] for x in unformed]
-            caveats.append(f["unformed"].format(min=MIN_FRAME_DOCUMENTS, frames=_list(names, lang)))
+            items.append(("unformed", {"min": str(MIN_FRAME_DOCUMENTS), "frames": _list(names, lang)}))
+    labels = comp.dictionary.labels(lang)
     if comp.unavailable is not None and len(comp.unavailable):
-        labels = comp.dictionary.labels(lang)
         names = [labels.get(t, t) for t in comp.unavailable["theme"]]
-        caveats.append(f["unavailable"].format(themes=_list(names, lang)))
+        items.append(("unavailable", {"themes": _list(names, lang)}))
     from analysis.report.validation_block import flagged_themes
 
     present = set(comp.themes.loc[comp.themes["is_root"] & (comp.themes["focus_count"] > 0), "theme"])
     weak = [t for t in flagged_themes(comp.dictionary) if t in present]
     if weak:
-        labels = comp.dictionary.labels(lang)
-        caveats.append(f["instrument"].format(themes=_list([labels.get(t, t) for t in weak], lang)))
+        items.append(("instrument", {"themes": _list([labels.get(t, t) for t in weak], lang)}))
+    return items
+
+
+def _caveats(comp: Comparison, lang: str) -> list[str]:
+    f = _f(lang)
+    caveats = [f[key].format(**fields) for key, fields in caveat_items(comp, lang)]
     sep = " ; " if lang == "fr" else "; "
     return [f["caveats"].format(caveats=sep.join(caveats))] if caveats else []
 

@@ -111,7 +111,7 @@ def methodology_paragraphs(comp: Comparison, lang: str = "fr") -> dict[str, list
     }  # fmt: skip
 
 
-def methodology_block(comp: Comparison, lang: str = "fr") -> Block:
+def methodology_block(comp: Comparison, lang: str = "fr", anchor: str | None = None) -> Block:
     """The method section as a report block.
 
     Parameters
@@ -132,7 +132,7 @@ def methodology_block(comp: Comparison, lang: str = "fr") -> Block:
     >>> "Holm" in methodology_block(compare(), "fr").html
     True
     """
-    parts = [section(i18n.METHOD["fr" if lang == "fr" else "en"]["title"])]
+    parts = [section(i18n.METHOD["fr" if lang == "fr" else "en"]["title"], anchor=anchor)]
     for title, texts in methodology_paragraphs(comp, lang).items():
         parts.append(section(title, level=3))
         parts.append(paragraphs(texts))

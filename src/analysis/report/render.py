@@ -293,6 +293,7 @@ def notebook_to_html(
     *,
     lang: str = "fr",
     title: str | None = None,
+    meta: dict[str, Any] | None = None,
     max_output_bytes: int = MAX_OUTPUT_BYTES,
     max_total_bytes: int = MAX_NOTEBOOK_BYTES,
     max_file_bytes: int = MAX_NOTEBOOK_FILE_BYTES,
@@ -308,6 +309,11 @@ def notebook_to_html(
     title : str, optional
         Title in the running header and the PDF metadata; defaults to the
         notebook's ``metadata.title``, else the file name.
+    meta : dict, optional
+        The document's ``author``, ``subject``, ``keywords`` (list) and ``created``
+        (ISO time), written as ``<meta>`` elements: weasyprint makes them the PDF's
+        Author, Subject, Keywords and CreationDate (see
+        :func:`analysis.report.front.document_metadata`).
     max_output_bytes, max_total_bytes : int
         Size limits of outputs (see :func:`prepare_notebook`).
     max_file_bytes : int
@@ -354,6 +360,8 @@ def notebook_to_html(
             "title": clean_text(title),
             "css": STYLESHEET.read_text(encoding="utf-8"),
             "generator": f"analysis {__version__}; report template sha256:{template_hash()[:16]}",
+            "meta": {k: (clean_text(v) if isinstance(v, str) else [clean_text(x) for x in v])
+                     for k, v in (meta or {}).items() if k in ("author", "subject", "keywords", "created")},
         },
         "metadata": {"path": str(path.parent)},
     }
@@ -364,11 +372,16 @@ def notebook_to_html(
 # --------------------------------------------------------------------------- HTML → PDF
 
 
+#: weasyprint's PDF variant: PDF/UA-1, a tagged PDF (structure, reading order, alternative
+#: texts) with its metadata stream and the document's language, fonts embedded.
+PDF_VARIANT: str = "pdf/ua-1"
+
+
 def html_to_pdf(html: str, pdf_path: Path | str, *, base_dir: Path | str) -> Path:
-    """Print HTML to PDF with weasyprint, fetching only ``data:`` and files under base_dir.
+    """Print HTML to a tagged PDF (:data:`PDF_VARIANT`), fetching only ``data:`` and files under base_dir.
 
     The PDF is written to a temporary file next to ``pdf_path`` and moved into
-    place, so a reader never sees half a PDF.
+    place, so a reader never sees half a PDF; its mode is 0644.
 
     Parameters
     ----------
@@ -405,7 +418,7 @@ def html_to_pdf(html: str, pdf_path: Path | str, *, base_dir: Path | str) -> Pat
         url_fetcher=safe_url_fetcher(base),
     )
     with atomic_path(target) as tmp:  # the one atomic writer: 0644, raw data refused
-        document.write_pdf(tmp)
+        document.write_pdf(tmp, pdf_variant=PDF_VARIANT)
     logger.info("wrote %s (%s)", target, i18n.human_size(target.stat().st_size))
     return target
 
@@ -417,6 +430,8 @@ def notebook_to_pdf(
     lang: str = "fr",
     title: str | None = None,
     base_dir: Path | str | None = None,
+    meta: dict[str, Any] | None = None,
+    html_path: Path | str | None = None,
     max_output_bytes: int = MAX_OUTPUT_BYTES,
     max_total_bytes: int = MAX_NOTEBOOK_BYTES,
     max_file_bytes: int = MAX_NOTEBOOK_FILE_BYTES,
@@ -435,6 +450,11 @@ def notebook_to_pdf(
         Running-header title (see :func:`notebook_to_html`).
     base_dir : path-like, optional
         Folder resources may be read from; defaults to the notebook's folder.
+    meta : dict, optional
+        Document metadata (see :func:`notebook_to_html`).
+    html_path : path-like, optional
+        Also write the HTML the PDF is printed from there: the brief's twin for
+        reading on screen (self-contained: stylesheet and figures inlined).
     max_output_bytes, max_total_bytes : int
         Size limits of outputs (see :func:`prepare_notebook`).
     max_file_bytes : int
@@ -458,8 +478,13 @@ def notebook_to_pdf(
         path,
         lang=lang,
         title=title,
+        meta=meta,
         max_output_bytes=max_output_bytes,
         max_total_bytes=max_total_bytes,
         max_file_bytes=max_file_bytes,
     )
+    if html_path is not None:
+        from analysis.store import write_text
+
+        write_text(html, html_path)
     return html_to_pdf(html, pdf_path, base_dir=path.parent if base_dir is None else base_dir)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,7 @@ def table(
     index: bool = False,
     lang: str = "fr",
     max_cell_chars: int = 1000,
+    links: Sequence[Any] = (),
 ) -> Block:
     """Build a print table from a DataFrame.
 
@@ -106,6 +108,8 @@ def table(
         Language of the number style and of the notes.
     max_cell_chars : int
         Longer cell texts are cut, with a visible "[…n characters omitted]".
+    links : sequence of column names
+        Columns whose ``http(s)://`` values are printed as links (the PDF keeps them clickable).
 
     Returns
     -------
@@ -119,6 +123,8 @@ def table(
     >>> html = table(df, caption="Thèmes").html
     >>> '<td class="num">1\u202f234</td>' in html and "<thead>" in html
     True
+    >>> table(pd.DataFrame({"url": ["https://example.org/a"]}), links=["url"]).html.count("<a href=")
+    1
     """
     import pandas as pd
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
@@ -155,6 +161,7 @@ def table(
     formatters = [
         formatter(column) if is_num else None for column, is_num in zip(columns, numeric, strict=True)
     ]
+    linked = [column in set(links) for column in columns]
 
     head = "".join(
         f'<th scope="col" class="num">{_esc(header_text(column))}</th>'
@@ -165,8 +172,11 @@ def table(
     body_rows = []
     for row in shown.itertuples(index=False, name=None):
         cells = []
-        for value, fmt in zip(row, formatters, strict=True):
-            if _is_missing(value):
+        for value, fmt, link in zip(row, formatters, linked, strict=True):
+            if link and isinstance(value, str) and re.fullmatch(r"https?://\S+", value):
+                text = _cell_text(value, max_cell_chars, lang)
+                cells.append(f'<td><a href="{_esc(value)}">{text}</a></td>')
+            elif _is_missing(value):
                 cls = "num na" if fmt is not None else "na"
                 cells.append(f'<td class="{cls}">–</td>')
             elif fmt is not None:

@@ -98,7 +98,7 @@ def _agreement(dictionary: Dictionary, lang: str) -> str:
     )
 
 
-def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
+def validation_block(dictionary: Dictionary, lang: str = "fr", anchor: str | None = None) -> Block:
     """Annex: the instrument's precision, recall and F1 per root theme and language.
 
     Examples
@@ -116,7 +116,9 @@ def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
     v = instrument_validation(dictionary)
     if v is None:
         return concat(
-            section(t["validation"]), note(t["validation_none"]), equivalence_block(dictionary, lang)
+            section(t["validation"], anchor=anchor),
+            note(t["validation_none"]),
+            equivalence_block(dictionary, lang),
         )
     labels = dictionary.labels(lang)
     heldout: dict[str, dict[str, float]] = {}
@@ -166,7 +168,7 @@ def validation_block(dictionary: Dictionary, lang: str = "fr") -> Block:
     if v.heldout is not None:
         texts.append(t["validation_heldout"].format(n=i18n.fmt_number(v.heldout_sentences, lang, 0)))
     return concat(
-        section(t["validation"]),
+        section(t["validation"], anchor=anchor),
         paragraphs(texts),
         *(table(view, caption=t[cap], number_format=fmt, lang=lang, max_rows=40)
           for (view, fmt), cap in zip(views, ("validation_cap", "validation_lang_cap"), strict=True)),

@@ -8,6 +8,7 @@ the run only succeeds, and ``reports/latest`` only moves, once the PDF is writte
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -24,8 +25,22 @@ logger = logging.getLogger(__name__)
 __all__ = ["render_report", "run_report"]
 
 
+def report_stem(focus_id: str, lang: str) -> str:
+    """The brief's file name without extension: the focus and the brief's language.
+
+    Examples
+    --------
+    >>> report_stem("fr-ca-2024-09-26-press-fr", "en")
+    'report-fr-ca-2024-09-26-press-fr-en'
+    """
+    return f"report-{focus_id}-{lang}"
+
+
 def render_report(run_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Render the executed report notebook of a run folder to ``report-<focus>.pdf``.
+    """Render the executed report notebook of a run folder to ``report-<focus>-<lang>.pdf`` and ``.html``.
+
+    The PDF's metadata (title, author, subject, keywords, creation date) are those
+    the brief wrote to ``report.json`` (:func:`analysis.report.front.front_page`).
 
     Used as the ``finalize`` step of :func:`analysis.runs.run`: the run only
     succeeds (and ``reports/latest`` only moves) if the PDF was written.
@@ -40,10 +55,11 @@ def render_report(run_dir: Path, manifest: dict[str, Any]) -> Path:
     Returns
     -------
     Path
-        The PDF, ``run_dir / "report-<focus_id>.pdf"``.
+        The PDF, ``run_dir / "report-<focus_id>-<lang>.pdf"`` (its HTML twin beside it).
     """
     from analysis.i18n import BRIEF as TEXT
     from analysis.report import notebook_to_pdf
+    from analysis.report.front import METADATA_FILE
 
     params = manifest.get("parameters", {})
     lang = params.get("lang", "fr")
@@ -51,13 +67,18 @@ def render_report(run_dir: Path, manifest: dict[str, Any]) -> Path:
     notebooks = sorted(Path(run_dir).glob("*report*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"{run_dir}: no executed report notebook to render")
-    pdf = Path(run_dir) / f"report-{focus}.pdf"
+    stem = report_stem(focus, lang)
+    pdf = Path(run_dir) / f"{stem}.pdf"
+    meta_file = Path(run_dir) / METADATA_FILE
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
     notebook_to_pdf(
         notebooks[-1],
         pdf,
         lang=lang,
-        title=params.get("report_title") or TEXT.get(lang, TEXT["fr"])["title"],
+        title=meta.get("title") or params.get("report_title") or TEXT.get(lang, TEXT["fr"])["title"],
         base_dir=Path(run_dir),
+        meta=meta,
+        html_path=Path(run_dir) / f"{stem}.html",
     )
     logger.info("report written: %s", pdf)
     return pdf
