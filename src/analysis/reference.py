@@ -54,11 +54,12 @@ from analysis.reference_metadata import (  # noqa: E402  (re-exported: the shipp
     MAX_SLUG_WORDS,
     MAX_TITLE_WORDS,
     condense_title,
+    shipped_title,
     short_title,
     short_url,
 )
 
-__all__ = ["MAX_SLUG_WORDS", "MAX_TITLE_WORDS", "condense_title", "short_title", "short_url"]
+__all__ = ["MAX_SLUG_WORDS", "MAX_TITLE_WORDS", "condense_title", "shipped_title", "short_title", "short_url"]
 
 
 def phrase_counts(toks: Tokens, dictionary: Dictionary) -> pd.DataFrame:
@@ -186,7 +187,7 @@ def reference_build(
     look = tokens_lookup(toks, dic)
 
     docs = toks.docs[DOC_COLUMNS].sort_values("doc_id").reset_index(drop=True)
-    docs["title"] = docs["title"].map(lambda t: short_title(condense_title(t)))
+    docs["title"] = docs["title"].map(shipped_title)
     docs["source_url"] = docs["source_url"].map(short_url)
     counts = key_counts(toks).sort_values(["doc_id", "key"]).reset_index(drop=True)
     phrases = phrase_counts(toks, dic)

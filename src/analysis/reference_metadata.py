@@ -5,7 +5,7 @@ metadata cut so that no field carries a sentence of the text (the project's
 tests look for 9- and 12-word runs of every source text in it). A title is
 condensed (:func:`condense_title`: offices, places and dates out), then cut to
 :data:`MAX_TITLE_WORDS` words; a source URL whose slug is a long title stops at
-the day's path (:func:`short_url`).
+the day's path (:func:`short_url`); :func:`shipped_title` applies the title rules.
 
 Examples
 --------
@@ -19,6 +19,9 @@ import re
 
 MAX_TITLE_WORDS = 11
 """Words of a shipped title (runs of word characters): fewer than the 12-word runs the project checks."""
+
+MAX_VERBATIM_TITLE_WORDS = 8
+"""Words of a shipped title the source wrote as it is (titles often open their texts)."""
 
 MAX_SLUG_WORDS = 8
 """Words of a source URL's last segment above which the shipped URL stops at the day's path."""
@@ -97,6 +100,30 @@ def short_title(title: str, max_words: int = MAX_TITLE_WORDS) -> str:
         kept.append(word)
         count += n
     return " ".join(kept)
+
+
+def shipped_title(title: str) -> str:
+    """The title the reference set ships: condensed and cut to 11 words, or verbatim and cut to 8.
+
+    A condensed title (:func:`condense_title` changed it) is our own wording and
+    keeps :data:`MAX_TITLE_WORDS`; a title left as the source wrote it keeps
+    :data:`MAX_VERBATIM_TITLE_WORDS`, since many source titles open their text (and
+    the texts of others: "Joint Statement between the United States and the
+    European Commission on…" is the first line of two White House statements).
+
+    Examples
+    --------
+    >>> shipped_title("Déclaration de M. Jean-Yves Le Drian, ministre de l'Europe et des affaires "
+    ...               "étrangères, sur la situation au Haut-Karabakh, à Paris le 8 octobre 2020.")
+    'Déclaration de Jean-Yves Le Drian sur la situation au…'
+    >>> shipped_title("Joint Statement between the United States and the European Commission on Energy")
+    'Joint Statement between the United States and the…'
+    """
+    plain = " ".join(str(title).split()).rstrip(" .,;")
+    condensed = condense_title(title)
+    if condensed != plain:
+        return short_title(condensed, MAX_TITLE_WORDS)
+    return short_title(plain, MAX_VERBATIM_TITLE_WORDS)
 
 
 def short_url(url: str, max_words: int = MAX_SLUG_WORDS) -> str:
