@@ -468,10 +468,10 @@ def test_similarity_truncates_and_ranks() -> None:
     ax = textplot_similarity(sim, titles={"a": long}, top=2).axes[0]
     names = [t.get_text() for t in ax.get_yticklabels()]
     assert names[1] == "b"
-    # two lines of at most 44 characters (label_chars), the second ended by an ellipsis
+    # three lines of at most 44 characters (label_chars), the last ended by an ellipsis
     lines = names[0].split("\n")
-    assert len(lines) == 2 and all(len(x) <= 44 for x in lines)
-    assert lines[0].startswith("Joint Statement on the w00") and lines[1].endswith("…")
+    assert len(lines) == 3 and all(len(x) <= 44 for x in lines)
+    assert lines[0].startswith("Joint Statement on the w00") and lines[-1].endswith("…")
 
 
 def test_timeline_panels_and_overlay() -> None:

@@ -476,6 +476,26 @@ def fmt_date(iso: str, lang: str = "fr") -> str:
     return format_date(day, format="long", locale="fr" if lang == "fr" else "en")
 
 
+def fmt_window(code: str, lang: str = "fr") -> str:
+    """A frame's window in words: "24M" → "24 mois", "2Y" → "2 years", "30D" → "30 jours".
+
+    Examples
+    --------
+    >>> fmt_window("24M"), fmt_window("1Y", "en"), fmt_window("30D", "fr"), fmt_window("x")
+    ('24\xa0mois', '1\xa0year', '30\xa0jours', 'x')
+    """
+    import re
+
+    match = re.fullmatch(r"(\d+)\s*([DMY])", str(code).strip().upper())
+    if not match:
+        return str(code)
+    n, unit = int(match.group(1)), match.group(2)
+    names = {"fr": {"D": ("jour", "jours"), "M": ("mois", "mois"), "Y": ("an", "ans")},
+             "en": {"D": ("day", "days"), "M": ("month", "months"), "Y": ("year", "years")}}  # fmt: skip
+    one, many = names["fr" if lang == "fr" else "en"][unit]
+    return f"{n}{NBSP}{one if n == 1 else many}"
+
+
 def fmt_short_date(iso: str, lang: str = "fr") -> str:
     """Write an ISO date short, for a figure's labels (Babel's medium format).
 

@@ -29,6 +29,8 @@ MAX_SLUG_WORDS = 8
 #: Long institution names of French official titles, and the short names a label uses.
 _INSTITUTIONS: tuple[tuple[str, str], ...] = (
     ("ministère de l'Europe et des affaires étrangères", "MEAE"),
+    ("de la Présidence de la République", "de l'Élysée"),
+    ("la Présidence de la République", "l'Élysée"),
     ("Présidence de la République", "Élysée"),
 )
 _MONTHS_FR = r"(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)"

@@ -98,6 +98,7 @@ def textplot_theme_profile(
     *,
     focus_id: str | None = None,
     texts: Mapping[str, str] | None = None,
+    order: str = "gap",
 ) -> Figure:
     """Dot plot of the focus rate of each theme beside the reference distribution.
 
@@ -105,7 +106,7 @@ def textplot_theme_profile(
     dot) next to the reference median (vertical tick) and interquartile range
     (bar), or, when ``doc_rates`` is given, the individual reference rates (a
     strip of small dots). Themes are ordered by focus rate minus reference
-    median, the most over-represented at the top.
+    median, the most over-represented at the top (``order="focus"``: by focus rate).
 
     Parameters
     ----------
@@ -125,6 +126,8 @@ def textplot_theme_profile(
         Focus document id, left out of ``doc_rates`` when present there.
     texts : mapping of str to str, optional
         Replacements for axis titles and legends (keys of :data:`analysis.i18n.FIGURES`).
+    order : {"gap", "focus"}, default "gap"
+        Rows by focus rate minus reference median, or by focus rate alone (the most present on top).
 
     Returns
     -------
@@ -146,9 +149,11 @@ def textplot_theme_profile(
         ["theme", "focus_per_1000", "reference_median", "reference_q1", "reference_q3"],
         "comparison",
     )
-    table = comparison.assign(_gap=comparison["focus_per_1000"] - comparison["reference_median"]).sort_values(
-        ["_gap", "theme"], ascending=[True, False], kind="mergesort"
-    )
+    if order not in ("gap", "focus"):
+        raise ValueError(f"order must be 'gap' or 'focus', got {order!r}")
+    key = comparison["focus_per_1000"] - (comparison["reference_median"] if order == "gap" else 0)
+    table = comparison.assign(_gap=key)
+    table = table.sort_values(["_gap", "theme"], ascending=[True, False], kind="mergesort")
     names = _item_names(table["theme"], labels)
     row_in = 0.12 + _LINE_IN * _n_lines(names)
     with figure_style():
@@ -464,7 +469,7 @@ def textplot_similarity(
         cosine order is used).
     titles : mapping of str to str, optional
         Document id -> label (e.g. :func:`analysis.style.document_labels`), on at most
-        two lines of ``label_chars`` characters.
+        three lines of ``label_chars`` characters.
     lang : {"fr", "en"}, default "fr"
         Language of the axis title and of the value labels (decimal comma in French).
     top : int, default 15
@@ -472,7 +477,7 @@ def textplot_similarity(
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; a new figure is created when omitted.
     label_chars : int, default 44
-        Characters per line of a label (two lines at most, the second ended by ``…`` when cut).
+        Characters per line of a label (three lines at most, the last ended by ``…`` when cut).
     texts : mapping of str to str, optional
         Replacements for axis titles and legends (keys of :data:`analysis.i18n.FIGURES`).
 
@@ -496,7 +501,7 @@ def textplot_similarity(
     else:
         table = similarity.sort_values(["cosine", "doc_id"], ascending=[False, True], kind="mergesort")
     table = table.head(max(int(top), 0))
-    names = [wrap_label(_display(d, titles), label_chars, max_lines=2) for d in table["doc_id"]]
+    names = [wrap_label(_display(d, titles), label_chars, max_lines=3) for d in table["doc_id"]]
     row_in = max(0.24, 0.1 + _LINE_IN * _n_lines(names))
     with figure_style():
         fig, ax, own = _figure_axes(ax, 0.9 + row_in * max(len(table), 1))

@@ -31,7 +31,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from analysis.i18n import FINDINGS, GENRES, fmt_date, fmt_number, language_name
+from analysis.i18n import FINDINGS, GENRES, fmt_date, fmt_number, fmt_window, language_name
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -107,12 +107,12 @@ def frame_rules(frame: dict, lang: str = "fr") -> str:
     Examples
     --------
     >>> frame_rules({"window": "24M", "parties": ["France", "Canada"]}, "en")
-    ', in the 24M before the text, with France and Canada'
+    ', in the 24\xa0months before the text, with France and Canada'
     """
     f = _f(lang)
     rules = ""
     if frame.get("window"):
-        rules += f["rule_window"].format(window=frame["window"])
+        rules += f["rule_window"].format(window=fmt_window(frame["window"], lang))
     if frame.get("parties"):
         parties = frame["parties"]
         rules += f["rule_parties"].format(
@@ -151,7 +151,37 @@ def finding_table(comp: Comparison) -> pd.DataFrame:
         themes["loo_kept"] = themes["loo_total"] = 0
         return themes
     stab = comp.sensitivity.stability[["theme", "status", "disagree", "flips", "loo_kept", "loo_total"]]
-    return themes.merge(stab, on="theme", how="left").fillna({"status": "none", "disagree": "", "flips": ""})
+    out = themes.merge(stab, on="theme", how="left").fillna({"status": "none", "disagree": "", "flips": ""})
+    from analysis.frames import MIN_FRAME_DOCUMENTS
+
+    if int(comp.frame.get("n_documents", 0)) < MIN_FRAME_DOCUMENTS:  # too few references for a finding
+        small = out["status"] == "stable"
+        out.loc[small, "status"] = "frame-dependent"
+        out.loc[small, "disagree"] = "selected"
+    return out
+
+
+#: A theme absent from the text is named only when the references' median rate would give it at
+#: least this many mentions in a text of the focus's length (a short text misses themes by chance).
+ABSENT_MIN_EXPECTED = 3
+
+
+def absent_rows(table: pd.DataFrame, n_tokens: int, lang: str = "fr") -> pd.DataFrame:
+    """Root themes absent from the text that the references' median would expect at least 3 times.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"theme": ["a", "b"], "focus_count": [0, 0], "reference_median": [4.0, 1.0]})
+    >>> absent_rows(t, 1000)["theme"].tolist()  # 4 and 1 expected mentions in 1,000 words
+    ['a']
+    """
+    expected = table["reference_median"] * int(n_tokens) / 1000
+    rows = table[
+        (table["focus_count"] == 0) & (table["reference_median"] > 0) & (expected >= ABSENT_MIN_EXPECTED)
+    ]
+    rows = rows.assign(shown=[_label(r, lang) for _, r in rows.iterrows()])
+    return rows.sort_values(["reference_median", "shown"], ascending=[False, True], kind="stable")
 
 
 def dominant_rows(themes: pd.DataFrame, lang: str = "fr") -> pd.DataFrame:
@@ -176,11 +206,16 @@ def dominant_rows(themes: pd.DataFrame, lang: str = "fr") -> pd.DataFrame:
 
 
 def formed_frames(comp: Comparison) -> int:
-    """How many frames of the sensitivity panel were formed (leave-one-out aside; 0 without a panel)."""
+    """How many distinct frames of the panel were formed (leave-one-out aside; 0 without a panel).
+
+    Two frames with the same documents (number, words, dates) count once.
+    """
     if comp.sensitivity is None:
         return 0
     frames = comp.sensitivity.frames
-    return int(frames.loc[frames["formed"] & (frames["frame"] != "leave_one_out"), "frame"].nunique())
+    formed = frames[frames["formed"] & (frames["frame"] != "leave_one_out")]
+    # frames holding the same documents (the selected frame is often "same language") count once
+    return int(formed[["n_documents", "n_tokens", "date_min", "date_max"]].drop_duplicates().shape[0])
 
 
 def frame_phrase(name: str, row, n_refs: int, lang: str = "fr") -> str:
@@ -280,9 +315,7 @@ def _absent_and_ranks(table: pd.DataFrame, comp: Comparison, lang: str) -> list[
     f = _f(lang)
     out = []
     n = int(table["n_reference_docs"].iloc[0]) if len(table) else 0
-    absent = table[(table["focus_count"] == 0) & (table["reference_median"] > 0)]
-    absent = absent.assign(shown=[_label(r, lang) for _, r in absent.iterrows()])
-    absent = absent.sort_values(["reference_median", "shown"], ascending=[False, True], kind="stable")
+    absent = absent_rows(table, int(comp.focus.get("n_tokens", 0)), lang)
     if len(absent):
         items = [f["absent_item"].format(label=r.shown, median=fmt_number(r.reference_median, lang))
                  for r in absent.itertuples()]  # fmt: skip
@@ -360,9 +393,12 @@ def caveat_items(comp: Comparison, lang: str = "fr") -> list[tuple[str, dict[str
     months = months_between(frame.get("date_max", ""), str(comp.focus.get("date", "")))
     if months is not None and months > DATED_MONTHS:
         items.append(("dated", {"last": fmt_date(frame["date_max"], lang), "months": str(months)}))
-    if comp.sensitivity is not None:
-        from analysis.frames import MIN_FRAME_DOCUMENTS
+    from analysis.frames import MIN_FRAME_DOCUMENTS
 
+    n_refs = int(frame.get("n_documents", 0))
+    if n_refs < MIN_FRAME_DOCUMENTS:
+        items.append(("small_frame", {"n": _n(n_refs, lang), "min": str(MIN_FRAME_DOCUMENTS)}))
+    if comp.sensitivity is not None:
         frames = comp.sensitivity.frames
         unformed = frames.loc[
             ~frames["formed"] & ~frames["frame"].isin(["selected", "leave_one_out"]), "frame"

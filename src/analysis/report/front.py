@@ -27,12 +27,14 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from analysis.frames import MIN_FRAME_DOCUMENTS
 from analysis.i18n import FRONT, GENRES, fmt_date, fmt_number, language_name
 from analysis.report.blocks import Block, _esc, concat
 from analysis.report.findings import (
     _label,
     _list,
     _n,
+    absent_rows,
     caveat_items,
     dominant_rows,
     finding_table,
@@ -55,10 +57,12 @@ MAX_MESSAGES = 5
 
 #: Messages kept first when there are more than :data:`MAX_MESSAGES`; shown in :data:`ORDER`.
 PRIORITY: tuple[str, ...] = (
-    "few", "dominant", "over", "none", "more_over", "under", "dependent", "absent", "closest",
+    "few", "dominant", "small", "over", "untested", "none", "more_over", "under", "dependent", "absent",
+    "closest",
 )  # fmt: skip
 ORDER: tuple[str, ...] = (
-    "few", "dominant", "over", "more_over", "under", "none", "dependent", "absent", "closest",
+    "few", "dominant", "small", "over", "more_over", "under", "untested", "none", "dependent", "absent",
+    "closest",
 )  # fmt: skip
 
 #: Rows of the theme profile of the first pages (the themes most present in the text).
@@ -108,16 +112,38 @@ def _fields(r, lang: str) -> dict[str, str]:
             "n": _n(r.n_reference_docs, lang), "ratio": ratio(r.lrc, lang)}  # fmt: skip
 
 
-def _over(rows: pd.DataFrame, k: str, lang: str) -> list[Message]:
+#: Two reference statements this close in likeness to the text are not told apart ("among the closest").
+SIMILARITY_TIE = 0.02
+
+
+def lowest_ratio(comp: Comparison, theme: str) -> float:
+    """The smallest cautious Log Ratio (absolute) of a theme over the formed frames of the panel.
+
+    A finding holds in every frame; the brief quotes the least favourable of them, so that a
+    ratio found against dated or narrow references is not the one the reader retains.
+    """
+    row = comp.themes.set_index("theme").loc[theme]
+    if comp.sensitivity is None:
+        return abs(float(row["lrc"]))
+    frames = comp.sensitivity.frames
+    formed = set(frames.loc[frames["formed"] & (frames["frame"] != "leave_one_out"), "frame"])
+    res = comp.sensitivity.results
+    values = res.loc[(res["theme"] == theme) & res["frame"].isin(formed), "lrc"].abs()
+    return float(min(values.min(), abs(float(row["lrc"])))) if len(values) else abs(float(row["lrc"]))
+
+
+def _over(rows: pd.DataFrame, k: str, lang: str, comp: Comparison) -> list[Message]:
     t = _t(lang)
     if rows.empty:
         return []
     first = rows.iloc[0]
-    body = t["zero_body" if first.reference_count == 0 else "over_body"].format(k=k, **_fields(first, lang))
+    fields = _fields(first, lang) | {"lowest": ratio(lowest_ratio(comp, first.theme), lang)}
+    body = t["zero_body" if first.reference_count == 0 else "over_body"].format(k=k, **fields)
     out = [Message("over", t["over_head"].format(label=_label(first, lang)), body, (first.theme,))]
     rest = rows.iloc[1:]
     if len(rest):
-        items = [t["zero_item" if r.reference_count == 0 else "ratio_item"].format(**_fields(r, lang))
+        items = [t["zero_item" if r.reference_count == 0 else "ratio_item"].format(
+                     **(_fields(r, lang) | {"ratio": ratio(lowest_ratio(comp, r.theme), lang)}))
                  for _, r in rest.iterrows()]  # fmt: skip
         body = t["more_over_body"].format(items=_list(items, lang), k=k)
         out.append(Message("more_over", t["more_over_head"], body, tuple(rest["theme"])))
@@ -138,7 +164,8 @@ def _dependent(table: pd.DataFrame, n_refs: int, lang: str) -> list[Message]:
             if phrase not in phrases:
                 phrases.append(phrase)
     head = t["dependent_head"].format(labels=_list(rows["shown"].tolist(), lang))
-    body = t["dependent_body"].format(frames=_list(phrases[:3], lang))
+    flipped = any(str(x) for x in rows["flips"])
+    body = t["dependent_body_flip" if flipped else "dependent_body"].format(frames=_list(phrases, lang))
     return [Message("dependent", head, body, tuple(rows["theme"]))]
 
 
@@ -195,29 +222,39 @@ def key_messages(comp: Comparison, lang: str = "fr", limit: int = MAX_MESSAGES) 
                                      tuple(top["theme"]))]  # fmt: skip
         over = stable_rows(table, "over", lang)
         under = stable_rows(table, "under", lang)
-        for message in _over(over, k, lang):
+        for message in _over(over, k, lang, comp):
             found.setdefault(message.kind, []).append(message)
         if len(under):
             items = [t["under_item"].format(**_fields(r, lang)) for _, r in under.iterrows()]
             head = t["under_head"].format(labels=_list(under["shown"].tolist(), lang))
             found["under"] = [Message("under", head, t["under_body"].format(items=_list(items, lang), k=k),
                                       tuple(under["theme"]))]  # fmt: skip
-        if over.empty and under.empty:
+        if n_refs < MIN_FRAME_DOCUMENTS:
+            body = t["small_frame"].format(n=_n(n_refs, lang), min=MIN_FRAME_DOCUMENTS)
+            found["small"] = [Message("small", t["small_head"], body[:1].upper() + body[1:] + ".")]
+        elif not table["testable"].fillna(False).astype(bool).any():
+            found["untested"] = [
+                Message("untested", t["untested_head"], t["untested_body"].format(min=min_count))
+            ]
+        elif over.empty and under.empty:
             found["none"] = [Message("none", t["none_head"], t["none_body"].format(n=_n(n_refs, lang)))]
         if dependent := _dependent(table, n_refs, lang):
             found["dependent"] = dependent
-    absent = table[(table["focus_count"] == 0) & (table["reference_median"] > 0)]
+    absent = absent_rows(table, int(comp.focus.get("n_tokens", 0)), lang)
     if len(absent):
-        absent = absent.assign(shown=[_label(r, lang) for _, r in absent.iterrows()])
-        absent = absent.sort_values(["reference_median", "shown"], ascending=[False, True], kind="stable")
         head = t["absent_head"].format(labels=_list(absent["shown"].tolist(), lang))
         found["absent"] = [Message("absent", head, t["absent_body"].format(n=_n(n_refs, lang)),
                                    tuple(absent["theme"]))]  # fmt: skip
     sim = comp.similarity[comp.similarity["cosine"] > 0]
     if len(sim):
         best = sim.iloc[0]
-        head = t["closest_head"].format(title=best["title"], date=fmt_date(str(best["date"]), lang))
-        body = t["closest_body"].format(n=_n(n_refs, lang), cosine=fmt_number(best["cosine"], lang, 2))
+        tie = len(sim) > 1 and float(best["cosine"] - sim.iloc[1]["cosine"]) < SIMILARITY_TIE
+        head = t["closest_tie_head" if tie else "closest_head"].format(
+            title=best["title"], date=fmt_date(str(best["date"]), lang)
+        )
+        body = t["closest_tie_body" if tie else "closest_body"].format(
+            n=_n(n_refs, lang), cosine=fmt_number(best["cosine"], lang, 2)
+        )
         found["closest"] = [Message("closest", head, body)]
     kept = [kind for kind in PRIORITY if kind in found][: max(int(limit), 0)]
     return [m for kind in ORDER if kind in kept for m in found[kind]]
@@ -244,8 +281,7 @@ def what_analysed(comp: Comparison, lang: str = "fr") -> list[str]:
         first = t["what_press"].format(**fields)
     else:
         genre = GENRES["fr" if lang == "fr" else "en"].get(str(focus.get("genre")), str(focus.get("genre")))
-        article = ("une " if lang == "fr" else "a ") + genre
-        first = t["what_other"].format(genre=article, **fields)
+        first = t["what_other"].format(genre=genre, **fields)
     against = t["against"].format(
         n=_n(frame.get("n_documents", 0), lang),
         languages=_list([language_name(x, lang) for x in frame.get("languages", {})], lang),
@@ -295,17 +331,26 @@ def figure_titles(comp: Comparison, lang: str = "fr") -> dict[str, str]:
     n = _n(comp.frame.get("n_documents", 0), lang)
     out: dict[str, str] = {}
     over = stable_rows(finding_table(comp), "over", lang).head(3)
-    if over.empty:
+    counted = over[over["reference_count"] > 0]
+    if int(comp.frame.get("n_documents", 0)) < MIN_FRAME_DOCUMENTS:
+        out["ratios"] = t["fig_small_title"].format(n=n)
+    elif over.empty:
         out["ratios"] = t["fig_none_title"].format(n=n)
+    elif counted.empty:  # no ratio for a theme the references never mention
+        out["ratios"] = t["fig_zero_title"].format(labels=_list(over["shown"].tolist(), lang), n=n)
     else:
+        over = counted
         key = "fig_over_title" if len(over) > 1 else "fig_over_title_one"
-        lowest = float(over["lrc"].abs().min())
+        lowest = min(lowest_ratio(comp, x) for x in over["theme"])
         out["ratios"] = t[key].format(
             labels=_list(over["shown"].tolist(), lang), ratio=ratio(lowest, lang), n=n
         )
     sim = comp.similarity[comp.similarity["cosine"] > 0]
     if len(sim):
-        out["closest"] = t["fig_closest_title"].format(title=sim.iloc[0]["title"])
+        tie = len(sim) > 1 and float(sim.iloc[0]["cosine"] - sim.iloc[1]["cosine"]) < SIMILARITY_TIE
+        out["closest"] = t["fig_closest_tie" if tie else "fig_closest_title"].format(
+            title=sim.iloc[0]["title"]
+        )
     shown = profile_themes(comp, 1)
     if shown:
         row = comp.themes.set_index("theme").loc[shown[0]]
@@ -336,7 +381,8 @@ def document_metadata(brief: Any, title: str = "", author: str = "") -> dict[str
     import datetime as dt
 
     comp, t = brief.comp, brief.t
-    themes = [m for message in key_messages(comp, brief.lang) for m in message.themes]
+    present = set(comp.themes.loc[comp.themes["focus_count"] > 0, "theme"])
+    themes = [m for message in key_messages(comp, brief.lang) for m in message.themes if m in present]
     labels = [brief.labels.get(x, x) for x in dict.fromkeys(themes)]
     genre = GENRES["fr" if brief.lang == "fr" else "en"].get(str(comp.focus.get("genre")), "")
     return {
@@ -421,7 +467,7 @@ def front_figures(brief: Any) -> Block:
     plain |= {"log_ratio": t["plot_ratio"], "ratio": t["plot_ratio"], "cosine": t["plot_cosine"],
               "focus": t["plot_focus"], "reference_median": t["plot_median"], "iqr": t["plot_iqr"],
               "rate": t["plot_rate"]}  # fmt: skip
-    blocks = [Block(f'<h2 class="front-figures">{_esc(t["figures"])}</h2>', "section")]
+    blocks: list[Block] = []
     if len(tested):
         table = finding_table(comp)
         dependent = set(table.loc[table["status"] == "frame-dependent", "theme"])
@@ -432,7 +478,7 @@ def front_figures(brief: Any) -> Block:
         blocks.append(brief._figure(fig, "front_ratios", cap, title=titles["ratios"]))
     if "profile" in titles:
         shown = roots[roots["theme"].isin(profile_themes(comp))]
-        fig = textplot_theme_profile(shown, labels=brief.labels, lang=lang, texts=plain)
+        fig = textplot_theme_profile(shown, labels=brief.labels, lang=lang, texts=plain, order="focus")
         k = _n(len(shown), lang)
         blocks.append(brief._figure(fig, "front_profile", t["fig_profile_cap"].format(k=k),
                                     title=titles["profile"]))  # fmt: skip
@@ -444,4 +490,6 @@ def front_figures(brief: Any) -> Block:
         k = _n(len(sim), lang)
         blocks.append(brief._figure(fig, "front_similarity", t["fig_closest_cap"].format(k=k),
                                     title=titles["closest"]))  # fmt: skip
-    return concat(*blocks)
+    if not blocks:
+        return concat()
+    return concat(Block(f'<h2 class="front-figures">{_esc(t["figures"])}</h2>', "section"), *blocks)
