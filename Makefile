@@ -32,10 +32,9 @@ test: setup ## Run the whole test suite
 lint: setup ## ruff on the package and tests
 	$(PY) -m ruff check src tests
 
-lab: setup ## Start JupyterLab with the project's kernel ("analysis")
+lab: setup ## Start JupyterLab on notebooks/ (kernel "python3" of .venv; figures inline)
 	$(PY) -m pip install --quiet -e '.[dev,dask,lab]'
-	$(PY) -m ipykernel install --sys-prefix --name analysis --display-name "analysis (diplomatic statements)"
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	env -u MPLBACKEND $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean-data: setup ## Rebuild data/processed from data/raw (clean + tokens)
 	$(PY) -m analysis clean

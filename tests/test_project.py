@@ -74,7 +74,12 @@ def test_notebooks_are_thin_and_committed_without_outputs():
         params = "".join(code[0]["source"]).splitlines()
         for line in params:
             if line.strip() and not line.lstrip().startswith("#"):
-                assert re.match(r"^\w+\s*=\s*.+#\s*\S", line), f"{path.name}: {line!r} needs a comment"
+                # annotated (papermill --help-notebook shows the type) and commented (and its meaning)
+                assert re.match(r"^\w+: (?:str|int|bool|float|list\[str\]) = .+#\s*\S", line), (
+                    f"{path.name}: {line!r} needs a type and a comment"
+                )
+        # the kernel every Jupyter install has (papermill and JupyterLab run it without setup)
+        assert nb["metadata"]["kernelspec"]["name"] == "python3", path.name
         for cell in code:
             src = "".join(cell["source"])
             assert not re.search(r"^\s*(def|class|lambda)\b", src, flags=re.M), path.name

@@ -508,3 +508,19 @@ def test_a_spent_budget_raises_at_once_not_from_a_later_alarm():
         ran.append(2)
     time.sleep(0.01)
     assert ran == [2]
+
+
+@pytest.mark.slow
+def test_plain_papermill_runs_a_notebook_and_shows_typed_parameters(tmp_path):
+    # what a user types after `make setup`: no kernel to register (the notebooks name python3)
+    nb = config.NOTEBOOKS_DIR / "02_themes.ipynb"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    shown = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(nb)],
+                           capture_output=True, text=True, check=True, env=env).stdout  # fmt: skip
+    assert "kwic_window: int (default 8)" in shown and "lang: str" in shown
+    out = tmp_path / "themes.ipynb"
+    done = subprocess.run([sys.executable, "-m", "papermill", str(nb), str(out), "-p", "lang", "en",
+                           "-p", "output_dir", str(tmp_path / "themes")],
+                          capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "themes" / "tables").is_dir()
