@@ -225,7 +225,12 @@ def key_messages(comp: Comparison, lang: str = "fr", limit: int = MAX_MESSAGES) 
         for message in _over(over, k, lang, comp):
             found.setdefault(message.kind, []).append(message)
         if len(under):
-            items = [t["under_item"].format(**_fields(r, lang)) for _, r in under.iterrows()]
+            items = [
+                t["under_item"].format(
+                    **(_fields(r, lang) | {"ratio": ratio(lowest_ratio(comp, r.theme), lang)})
+                )
+                for _, r in under.iterrows()
+            ]  # the least favourable frame's ratio: the body says "in each of the k frames"
             head = t["under_head"].format(labels=_list(under["shown"].tolist(), lang))
             found["under"] = [Message("under", head, t["under_body"].format(items=_list(items, lang), k=k),
                                       tuple(under["theme"]))]  # fmt: skip
