@@ -126,8 +126,11 @@ def ratio_tick(x: float, lang: str = "fr") -> str:
 
 
 def _ratio_axis(axis: Any, lang: str, span: float) -> None:
-    """A log2 axis labelled as ratios (×1/2, ×1, ×2, ×4…), one tick per doubling (or per two)."""
-    axis.set_major_locator(ticker.MultipleLocator(1 if span <= 10 else 2))
+    """A log2 axis labelled as ratios (×1/2, ×1, ×2, ×4…), one tick per doubling (or about six)."""
+    if span <= 10:
+        axis.set_major_locator(ticker.MultipleLocator(1))
+    else:  # a wide span (words the references never use): fewer, whole doublings, labels apart
+        axis.set_major_locator(ticker.MaxNLocator(nbins=5, integer=True))
     axis.set_major_formatter(ticker.FuncFormatter(lambda x, _pos: ratio_tick(x, lang)))
 
 
