@@ -455,8 +455,8 @@ def fmt_percent_tick(x: float, lang: str) -> str:
     return f"{x * 100:.0f}{NNBSP if lang == 'fr' else ''}%"
 
 
-def fmt_date(iso: str, lang: str = "fr") -> str:
-    """Write an ISO date (``YYYY-MM-DD``) in words, with Babel's long date format.
+def fmt_date(iso: str, lang: str = "fr", length: str = "long") -> str:
+    """Write an ISO date (``YYYY-MM-DD``) in words, with Babel's long (or ``length``) date format.
 
     Anything else is returned as given (an empty or partial date stays readable).
 
@@ -473,7 +473,7 @@ def fmt_date(iso: str, lang: str = "fr") -> str:
         day = dt.date.fromisoformat(str(iso))
     except ValueError:
         return str(iso)
-    return format_date(day, format="long", locale="fr" if lang == "fr" else "en")
+    return format_date(day, format=length, locale="fr" if lang == "fr" else "en")
 
 
 def fmt_window(code: str, lang: str = "fr") -> str:
@@ -504,15 +504,7 @@ def fmt_short_date(iso: str, lang: str = "fr") -> str:
     >>> fmt_short_date("2024-09-26", "fr"), fmt_short_date("2024-09-26", "en"), fmt_short_date("", "en")
     ('26 sept. 2024', 'Sep 26, 2024', '')
     """
-    import datetime as dt
-
-    from babel.dates import format_date
-
-    try:
-        day = dt.date.fromisoformat(str(iso))
-    except ValueError:
-        return str(iso)
-    return format_date(day, format="medium", locale="fr" if lang == "fr" else "en")
+    return fmt_date(iso, lang, length="medium")
 
 
 def language_name(code: str, lang: str = "fr") -> str:
