@@ -240,12 +240,13 @@ def test_heatmap_and_similarity_name_documents_by_title(comp, tmp_path) -> None:
 def test_document_labels_are_distinct_and_keep_both_ends() -> None:
     from analysis.style import document_labels
 
-    titles = ["Joint Statement from President Biden and Prime Minister Meloni of Italy",
-              "Joint Statement from President Biden and Prime Minister Trudeau of Canada"]  # fmt: skip
-    out = document_labels(["it", "ca"], titles, ["2023-07-27", "2023-07-27"], width=50, lang="en")
-    assert out["it"] != out["ca"]
-    assert "Italy" in out["it"] and "Canada" in out["ca"]
-    assert out["it"].startswith("Joint")
+    # synthetic titles of one series: the same start, the country at the end
+    titles = ["Joint Statement from President Alpha and Prime Minister Betamann of Betaland",
+              "Joint Statement from President Alpha and Prime Minister Gammason of Gammaland"]  # fmt: skip
+    out = document_labels(["b", "g"], titles, ["2023-07-27", "2023-07-27"], width=50, lang="en")
+    assert out["b"] != out["g"]
+    assert "Betaland" in out["b"] and "Gammaland" in out["g"]
+    assert out["b"].startswith("Joint")
     assert all(len(v) <= 50 for v in out.values())
     same = document_labels(["a", "b"], ["Same", "Same"], ["", ""])
     assert same == {"a": "Same [a]", "b": "Same [b]"}

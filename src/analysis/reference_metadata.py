@@ -60,16 +60,18 @@ def condense_title(title: str) -> str:
 
     Examples
     --------
-    >>> condense_title("Déclaration de M. Jean-Yves Le Drian, ministre de l'Europe et des affaires "
-    ...                "étrangères, sur la situation au Haut-Karabakh, à Paris le 8 octobre 2020.")
-    'Déclaration de Jean-Yves Le Drian sur la situation au Haut-Karabakh'
+    Synthetic titles, written here in the sources' pattern:
+
+    >>> condense_title("Déclaration de M. Alain Exemple, ministre des essais et des maquettes, "
+    ...                "sur la situation en Syldavie, à Exempleville le 8 octobre 2020.")
+    "Déclaration d'Alain Exemple sur la situation en Syldavie"
     >>> condense_title("Communiqué du ministère de l'Europe et des affaires étrangères, en date du "
-    ...                "13 septembre 2020, sur l'exécution de Navid Afkari en Iran.")
-    "Communiqué du MEAE sur l'exécution de Navid Afkari en Iran"
-    >>> condense_title("Déclaration de M. Emmanuel Macron, président de la République, sur l'Europe")
-    "Déclaration d'Emmanuel Macron sur l'Europe"
-    >>> condense_title("Joint Statement from President Biden and Prime Minister Meloni of Italy")
-    'Joint Statement from President Biden and Prime Minister Meloni of Italy'
+    ...                "3 mars 2021, sur les widgets.")
+    'Communiqué du MEAE sur les widgets'
+    >>> condense_title("Déclaration de M. Émile Essai, président du Comité des essais, sur l'Europe")
+    "Déclaration d'Émile Essai sur l'Europe"
+    >>> condense_title("Joint Statement from Alphaland and Betaland on Widgets")
+    'Joint Statement from Alphaland and Betaland on Widgets'
     """
     text = " ".join(str(title).split())
     for long, short in _INSTITUTIONS:
@@ -88,8 +90,8 @@ def short_title(title: str, max_words: int = MAX_TITLE_WORDS) -> str:
 
     Examples
     --------
-    >>> short_title("Déclaration conjointe des ministres des affaires étrangères de la France", 8)
-    'Déclaration conjointe des ministres des affaires étrangères de…'
+    >>> short_title("Déclaration conjointe des ministres des essais de Syldavie et de Bordurie", 8)
+    'Déclaration conjointe des ministres des essais de Syldavie…'
     >>> short_title("United States-France Joint Statement")
     'United States-France Joint Statement'
     """
@@ -110,16 +112,15 @@ def shipped_title(title: str) -> str:
     A condensed title (:func:`condense_title` changed it) is our own wording and
     keeps :data:`MAX_TITLE_WORDS`; a title left as the source wrote it keeps
     :data:`MAX_VERBATIM_TITLE_WORDS`, since many source titles open their text (and
-    the texts of others: "Joint Statement between the United States and the
-    European Commission on…" is the first line of two White House statements).
+    the texts of others: an 11-word White House title was the first line of two statements).
 
     Examples
     --------
-    >>> shipped_title("Déclaration de M. Jean-Yves Le Drian, ministre de l'Europe et des affaires "
-    ...               "étrangères, sur la situation au Haut-Karabakh, à Paris le 8 octobre 2020.")
-    'Déclaration de Jean-Yves Le Drian sur la situation au…'
-    >>> shipped_title("Joint Statement between the United States and the European Commission on Energy")
-    'Joint Statement between the United States and the…'
+    >>> shipped_title("Déclaration de M. Alain Exemple, ministre des essais, sur la situation "
+    ...               "des widgets en Syldavie et en Bordurie, le 8 octobre 2020.")
+    "Déclaration d'Alain Exemple sur la situation des widgets en Syldavie…"
+    >>> shipped_title("Joint Statement between Alphaland and Betaland on the Widget Standards of Gammaland")
+    'Joint Statement between Alphaland and Betaland on the…'
     """
     plain = " ".join(str(title).split()).rstrip(" .,;")
     condensed = condense_title(title)

@@ -253,14 +253,14 @@ def truncate_label(text: str, width: int = 45) -> str:
 def middle_label(text: str, width: int = 56) -> str:
     """Shorten a label by cutting its middle: the start and the end both stay.
 
-    Titles of one series share their start ("Joint Statement from President Biden
+    Titles of one series share their start ("Joint Statement from President …
     and Prime Minister…") and differ at the end: a cut at the end would make them
     the same. Words are kept whole; about a third of the room goes to the start.
 
     Examples
     --------
-    >>> middle_label("Joint Statement from President Biden and Prime Minister Meloni of Italy", 50)
-    'Joint Statement … Prime Minister Meloni of Italy'
+    >>> middle_label("Joint Statement from President Alpha and Prime Minister Betamann of Betaland", 50)
+    'Joint Statement … Minister Betamann of Betaland'
     >>> middle_label("Short title", 50)
     'Short title'
     """
