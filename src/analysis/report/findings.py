@@ -205,6 +205,14 @@ def dominant_rows(themes: pd.DataFrame, lang: str = "fr") -> pd.DataFrame:
     return present[present["focus_count"] >= cutoff]
 
 
+def formed_frame_names(comp: Comparison) -> set[str]:
+    """The frames of the sensitivity panel that were formed, leave-one-out aside (empty without a panel)."""
+    if comp.sensitivity is None:
+        return set()
+    frames = comp.sensitivity.frames
+    return set(frames.loc[frames["formed"] & (frames["frame"] != "leave_one_out"), "frame"])
+
+
 def formed_frames(comp: Comparison) -> int:
     """How many distinct frames of the panel were formed (leave-one-out aside; 0 without a panel).
 
@@ -213,7 +221,7 @@ def formed_frames(comp: Comparison) -> int:
     if comp.sensitivity is None:
         return 0
     frames = comp.sensitivity.frames
-    formed = frames[frames["formed"] & (frames["frame"] != "leave_one_out")]
+    formed = frames[frames["frame"].isin(formed_frame_names(comp))]
     # frames holding the same documents (the selected frame is often "same language") count once
     return int(formed[["n_documents", "n_tokens", "date_min", "date_max"]].drop_duplicates().shape[0])
 

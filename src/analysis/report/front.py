@@ -38,6 +38,7 @@ from analysis.report.findings import (
     caveat_items,
     dominant_rows,
     finding_table,
+    formed_frame_names,
     formed_frames,
     frame_phrase,
     frame_rules,
@@ -125,8 +126,7 @@ def lowest_ratio(comp: Comparison, theme: str) -> float:
     row = comp.themes.set_index("theme").loc[theme]
     if comp.sensitivity is None:
         return abs(float(row["lrc"]))
-    frames = comp.sensitivity.frames
-    formed = set(frames.loc[frames["formed"] & (frames["frame"] != "leave_one_out"), "frame"])
+    formed = formed_frame_names(comp)
     res = comp.sensitivity.results
     values = res.loc[(res["theme"] == theme) & res["frame"].isin(formed), "lrc"].abs()
     return float(min(values.min(), abs(float(row["lrc"])))) if len(values) else abs(float(row["lrc"]))
@@ -370,8 +370,13 @@ def figure_titles(comp: Comparison, lang: str = "fr") -> dict[str, str]:
 # --------------------------------------------------------------------------- blocks
 
 
-def document_metadata(brief: Any, title: str = "", author: str = "") -> dict[str, object]:
+def document_metadata(
+    brief: Any, title: str = "", author: str = "", messages: list[Message] | None = None
+) -> dict[str, object]:
     """The PDF's metadata: title, author, subject, keywords, language, creation date.
+
+    The keywords are the themes of the key messages (``messages``, when already chosen)
+    that the text mentions, its genre and its parties.
 
     Examples
     --------
@@ -387,7 +392,8 @@ def document_metadata(brief: Any, title: str = "", author: str = "") -> dict[str
 
     comp, t = brief.comp, brief.t
     present = set(comp.themes.loc[comp.themes["focus_count"] > 0, "theme"])
-    themes = [m for message in key_messages(comp, brief.lang) for m in message.themes if m in present]
+    messages = key_messages(comp, brief.lang) if messages is None else messages
+    themes = [m for message in messages for m in message.themes if m in present]
     labels = [brief.labels.get(x, x) for x in dict.fromkeys(themes)]
     genre = GENRES["fr" if brief.lang == "fr" else "en"].get(str(comp.focus.get("genre")), "")
     return {
@@ -414,7 +420,8 @@ def front_page(brief: Any, title: str = "", author: str = "") -> Block:
 
     comp, lang = brief.comp, brief.lang
     t, b = _t(lang), brief.t
-    meta = document_metadata(brief, title, author)
+    messages = key_messages(comp, lang)
+    meta = document_metadata(brief, title, author, messages)
     write_text(json.dumps(meta, ensure_ascii=False, indent=1), brief.folder / METADATA_FILE)
     what = what_analysed(comp, lang)
     url = str(comp.focus.get("source_url") or "")
@@ -432,7 +439,7 @@ def front_page(brief: Any, title: str = "", author: str = "") -> Block:
         parts.append(f'<p class="note">{_esc(b["source"])}{colon} {link}</p>')
     items = "".join(
         f'<li><p class="message-head">{_esc(m.headline)}</p><p class="message-body">{_esc(m.body)}</p></li>'
-        for m in key_messages(comp, lang)
+        for m in messages
     )
     parts += [f"<h2>{_esc(t['messages'])}</h2>", f'<ol class="messages">{items}</ol>']
     notes = caveats(comp, lang)
