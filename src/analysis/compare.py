@@ -42,9 +42,9 @@ META_COLUMNS = [
 def compare(
     focus_id: str = config.DEFAULT_FOCUS_ID,
     *,
-    corpus_manifest: Path | str = config.RAW_MANIFEST,
+    corpus_manifest: Path | str | None = None,
     dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
-    reference: Path | str | None = config.REFERENCE_DIR,
+    reference: Path | str | None = "default",
     reference_manifest: Path | str | None = None,
     reference_language: str | list[str] | None = "focus",
     parties: str | list[str] | None = None,
@@ -85,12 +85,13 @@ def compare(
     ----------
     focus_id : str
         Id of the focus document in ``corpus_manifest``.
-    corpus_manifest : path-like
-        Manifest holding the focus (default: ``data/raw/manifest.csv``).
+    corpus_manifest : path-like or None
+        Manifest holding the focus (default: ``data/raw/manifest.csv`` of the project folder).
     dictionary_path : path-like
         Theme dictionary.
-    reference : path-like or None
-        Folder of the features-only reference set (default: the shipped one);
+    reference : path-like, "default" or None
+        Folder of the features-only reference set; ``"default"``: the project's own
+        (``data/reference``) else the shipped one (``config.REFERENCE_DIR``);
         None to use only ``reference_manifest``.
     reference_manifest : path-like, optional
         Manifest of full-text reference documents to add.
@@ -200,9 +201,9 @@ def compare(
 def check_selection(
     focus_id: str = config.DEFAULT_FOCUS_ID,
     *,
-    corpus_manifest: Path | str = config.RAW_MANIFEST,
+    corpus_manifest: Path | str | None = None,
     dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
-    reference: Path | str | None = config.REFERENCE_DIR,
+    reference: Path | str | None = "default",
     reference_manifest: Path | str | None = None,
     reference_language: str | list[str] | None = "focus",
     parties: str | list[str] | None = None,
@@ -353,7 +354,7 @@ def _features_references(reference: Path | str | None, full_text_ids: list[str])
 
     if reference is None:
         return None
-    ref = reference_set(reference)
+    ref = reference_set(None if str(reference) == "default" else reference)
     others = [d for d in ref.docs["doc_id"] if d not in set(full_text_ids)]
     # none left: no features-only reference (subset(ids=[]) would mean "no filter")
     return ref.subset(ids=others) if others else None

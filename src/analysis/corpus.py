@@ -301,7 +301,7 @@ class Corpus:
 
 
 def corpus(
-    manifest: Path | str = config.RAW_MANIFEST,
+    manifest: Path | str | None = None,
     *,
     max_bytes: int = config.MAX_DOCUMENT_BYTES,
     on_error: str = "raise",
@@ -336,7 +336,7 @@ def corpus(
 
     if on_error not in ("raise", "skip"):
         raise ValueError("on_error must be 'raise' or 'skip'")
-    manifest = Path(manifest).resolve()
+    manifest = Path(config.RAW_MANIFEST if manifest is None else manifest).resolve()
     rows, problems = _manifest_rows(manifest)
     problems += _validate(manifest, rows)
     bad_lines = {p.row for p in problems}

@@ -32,7 +32,7 @@ DOCUMENT_COLUMNS = [
 
 
 def write_processed(
-    manifest: Path | str = config.RAW_MANIFEST, output_dir: Path | str = config.PROCESSED_DIR
+    manifest: Path | str | None = None, output_dir: Path | str | None = None
 ) -> Path:
     """Clean and tokenise a corpus; write ``documents``, ``tokens`` and ``audit`` as Parquet.
 
@@ -56,7 +56,7 @@ def write_processed(
     return save_processed(corp, tokens(corp), output_dir)
 
 
-def save_processed(corp: Corpus, toks: Tokens, output_dir: Path | str = config.PROCESSED_DIR) -> Path:
+def save_processed(corp: Corpus, toks: Tokens, output_dir: Path | str | None = None) -> Path:
     """Write a cleaned corpus and its tokens as ``documents``, ``tokens`` and ``audit`` Parquet files.
 
     Parameters
@@ -86,7 +86,7 @@ def save_processed(corp: Corpus, toks: Tokens, output_dir: Path | str = config.P
     """
     from analysis.store import write_parquet
 
-    output_dir = Path(output_dir)
+    output_dir = Path(config.PROCESSED_DIR if output_dir is None else output_dir)
     write_parquet(toks.docs[DOCUMENT_COLUMNS], output_dir / "documents.parquet")
     write_parquet(toks.data, output_dir / "tokens.parquet")
     write_parquet(corp.audit, output_dir / "audit.parquet")
@@ -144,7 +144,7 @@ def count_documents(
 
 
 def load_processed(
-    folder: Path | str = config.PROCESSED_DIR,
+    folder: Path | str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read ``documents``, ``tokens`` and ``audit`` back from a processed-data folder.
 
@@ -157,7 +157,7 @@ def load_processed(
     """
     import pandas as pd
 
-    folder = Path(folder)
+    folder = Path(config.PROCESSED_DIR if folder is None else folder)
     return (
         pd.read_parquet(folder / "documents.parquet"),
         pd.read_parquet(folder / "tokens.parquet"),

@@ -133,7 +133,7 @@ def _phrases(dictionary: Dictionary) -> dict[str, list]:
 
 def reference_build(
     manifest: Path | str,
-    output_dir: Path | str = config.REFERENCE_DIR,
+    output_dir: Path | str | None = None,
     *,
     dictionary_path: Path | str = config.DEFAULT_DICTIONARY,
     jsonl: list[Path | str] | tuple[Path | str, ...] = (),
@@ -175,7 +175,7 @@ def reference_build(
     from analysis.store import write_csv, write_parquet, write_text
     from analysis.tokens import TOKENISER_VERSION, key_counts, tokens
 
-    output_dir = Path(output_dir)
+    output_dir = Path(config.PROJECT_REFERENCE_DIR if output_dir is None else output_dir)
     corp = corpus_clean(corpus(manifest))
     n_manifest = len(corp.docs)
     known = {sha256_text(t) for t in corp.docs["text"]}
@@ -265,7 +265,7 @@ class ReferenceSet:
         )
 
 
-def reference_set(folder: Path | str = config.REFERENCE_DIR) -> ReferenceSet:
+def reference_set(folder: Path | str | None = None) -> ReferenceSet:
     """Load the shipped reference features.
 
     Examples
@@ -276,7 +276,7 @@ def reference_set(folder: Path | str = config.REFERENCE_DIR) -> ReferenceSet:
     """
     import pandas as pd
 
-    folder = Path(folder)
+    folder = Path(config.REFERENCE_DIR if folder is None else folder)
     if not (folder / "build.json").exists():
         raise FileNotFoundError(
             f"{folder}: no reference set here; build it with "
@@ -426,7 +426,7 @@ def _descendants(theme_id: str, themes: list) -> set[str]:
 
 # ---------------------------------------------------------------------------- staleness
 def reference_check(
-    folder: Path | str = config.REFERENCE_DIR,
+    folder: Path | str | None = None,
     *,
     manifest: Path | str | None = None,
     jsonl: list[Path | str] | tuple[Path | str, ...] = (),
@@ -472,7 +472,7 @@ def reference_check(
     from analysis.selection import SELECTION_VERSION
     from analysis.tokens import TOKENISER_VERSION
 
-    folder = Path(folder)
+    folder = Path(config.REFERENCE_DIR if folder is None else folder)
     build_file = folder / "build.json"
     if not build_file.exists():
         return [f"{build_file}: no build here"], []

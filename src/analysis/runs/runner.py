@@ -127,6 +127,8 @@ def _kernel_manager_class(log_path: Path) -> type:
             with log_path.open("ab") as sink:  # the kernel keeps its own copy of the fd
                 kw.setdefault("stdout", sink)
                 kw.setdefault("stderr", sink)
+                # the kernel reads and writes the same project folder as this process
+                kw.setdefault("env", {**os.environ, "ANALYSIS_HOME": str(config.PROJECT_ROOT)})
                 await super().start_kernel(**kw)
             pid = getattr(getattr(self, "provisioner", None), "pid", None)
             if pid:
@@ -144,9 +146,9 @@ def run(
     params: dict[str, Any] | None = None,
     *,
     notebooks: list[Path] | None = None,
-    runs_dir: Path = config.RUNS_DIR,
-    latest: Path = config.LATEST_LINK,
-    lock_file: Path = config.LOCK_FILE,
+    runs_dir: Path | None = None,
+    latest: Path | None = None,
+    lock_file: Path | None = None,
     cell_timeout: float = 600,
     total_timeout: float = 1800,
     keep: int | None = None,
@@ -165,8 +167,9 @@ def run(
         ``output_dir`` (the run folder) if it declares ``output_dir``.
     notebooks : list of Path or None
         Notebooks to run in order; default the sorted ``*.ipynb`` of ``config.NOTEBOOKS_DIR``.
-    runs_dir, latest, lock_file : Path
-        Where run folders go, the symlink switched on success, the lock file.
+    runs_dir, latest, lock_file : Path or None
+        Where run folders go, the symlink switched on success, the lock file (default
+        ``reports/runs``, ``reports/latest`` and ``reports/.run.lock`` of the project folder).
     cell_timeout : float
         Seconds one cell may run.
     total_timeout : float
@@ -228,6 +231,9 @@ def run(
         raise ParameterError(f"keep must be at least 1, got {keep}")
     if cell_timeout <= 0 or total_timeout <= 0:
         raise ParameterError("cell_timeout and total_timeout must be positive")
+    runs_dir = config.RUNS_DIR if runs_dir is None else runs_dir
+    latest = config.LATEST_LINK if latest is None else latest
+    lock_file = config.LOCK_FILE if lock_file is None else lock_file
     # absolute paths: kernels run with the run folder as working directory
     latest = Path(latest).parent.resolve() / Path(latest).name
     runs_dir = Path(runs_dir).resolve()
