@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from analysis import __version__, config
+from analysis.cli_text import load_documents, own_text
 
 logger = logging.getLogger(__name__)
 
@@ -26,63 +27,14 @@ class UsageError(ValueError):
 
 
 # ----------------------------------------------------------------------------- helpers
-def _described(files, corpus_manifest: str | None):
-    """Files that the manifest describes (same sha256) take its row: its genre decides the title rule.
-
-    So ``count data/raw/x.txt`` and ``count x`` count the same text the same way.
-    """
-    from analysis.corpus import CorpusError, corpus
-
-    try:
-        known = corpus(corpus_manifest or config.RAW_MANIFEST).docs
-    except (CorpusError, FileNotFoundError):
-        return files
-    by_hash = {h: i for i, h in enumerate(known["sha256"])}
-    docs = files.docs.copy()
-    for i, h in enumerate(docs["sha256"]):
-        if h in by_hash:
-            row = known.iloc[by_hash[h]]
-            for col in ("title", "date", "parties", "n_parties", "format", "genre", "source_url", "publisher",
-                        "license", "complete", "notes"):  # fmt: skip
-                if col in known.columns:
-                    docs.at[docs.index[i], col] = row[col]
-    files.docs = docs
-    return files
-
-
-def _load_documents(items: list[str], corpus_manifest: str | None, language: str | None):
-    """Documents named on the command line: ids of the manifest, or plain text files."""
-    from analysis.corpus import corpus, corpus_from_files, corpus_subset
-
-    files = [i for i in items if Path(i).is_file()]
-    ids = [i for i in items if i not in files]
-    parts = []
-    if files:
-        parts.append(_described(corpus_from_files(files, language=language), corpus_manifest))
-    if ids or not files:
-        corp = corpus(corpus_manifest or config.RAW_MANIFEST)
-        if ids:
-            unknown = sorted(set(ids) - set(corp.docs["doc_id"]))
-            if unknown:
-                raise UsageError(
-                    f"{corp.manifest}: no document with id {', '.join(unknown)} (and no such file)"
-                )
-            corp = corpus_subset(corp, ids=ids)
-        parts.append(corp)
-    if len(parts) == 1:
-        return parts[0]
-    import pandas as pd
-
-    from analysis.corpus import Corpus
-
-    return Corpus(docs=pd.concat([p.docs for p in parts], ignore_index=True), history=parts[0].history)
-
-
-def _write_table(df, output: str | None, fmt: str) -> None:
+def _write_table(df, output: str | None, fmt: str, dialect: str = "plain") -> None:
     from analysis.store import write_csv, write_parquet
 
     if output:
-        (write_parquet if fmt == "parquet" else write_csv)(df, output)
+        if fmt == "parquet":
+            write_parquet(df, output)
+        else:
+            write_csv(df, output, dialect=dialect)
         logger.info("wrote %s", output)
     elif fmt == "parquet":
         raise UsageError("--format parquet needs --output FILE")
@@ -95,6 +47,14 @@ def _title_option(p: argparse.ArgumentParser) -> None:
         "--title", choices=("count", "drop"), default=None,
         help="count or drop each text's title line (default by genre: a press article's headline is "
         "counted, an official statement's title dropped)",
+    )  # fmt: skip
+
+
+def _csv_option(p: argparse.ArgumentParser, what: str = "--output file") -> None:
+    p.add_argument(
+        "--csv-dialect", choices=("plain", "bom", "excel-fr"), default="plain",
+        help=f"CSV of the {what}: plain UTF-8 (default), bom (UTF-8 with BOM), or excel-fr (BOM, ';' and "
+        "decimal commas, for a French-locale spreadsheet)",
     )  # fmt: skip
 
 
@@ -113,8 +73,8 @@ def _guard_outputs(args: argparse.Namespace) -> None:
             protect(manifest)
     if getattr(args, "source", None):
         protect(args.source)
-    for item in getattr(args, "documents", None) or []:
-        if Path(item).is_file():
+    for item in [*(getattr(args, "documents", None) or []), getattr(args, "text", None) or ""]:
+        if item and Path(item).is_file():
             protect(item)
     output = getattr(args, "output", None)
     if output:
@@ -138,7 +98,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     text, _enc = read_text(args.file)  # a missing or unreadable file is said as such
     language = args.language or detect_language(text)
     if not args.raw:  # as `count FILE`: the one title rule, the manifest's genre for a file it describes
-        doc = corpus_clean(_load_documents([args.file], None, args.language), title=args.title).docs.iloc[0]
+        doc = corpus_clean(load_documents([args.file], None, args.language), title=args.title).docs.iloc[0]
         text, language = doc["text"], doc["language"]
     for surface, key in iter_surface(text, language):
         sys.stdout.write(f"{surface}\t{key}\n")
@@ -168,9 +128,9 @@ def cmd_count(args: argparse.Namespace) -> int:
         return EXIT_OK
     from analysis.pipeline import count_documents
 
-    corp = _load_documents(args.documents, args.corpus, args.language)
+    corp = load_documents(args.documents, args.corpus, args.language, own_text(args, UsageError))
     table = count_documents(corp, dictionary_path=args.dictionary, by=args.by, title=args.title)
-    _write_table(table, args.output, args.format)
+    _write_table(table, args.output, args.format, args.csv_dialect)
     return EXIT_OK
 
 
@@ -184,7 +144,8 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         raise UsageError(f"kwic: --window {args.window}: the window must be 0 or more tokens")
     if not args.pattern.strip():
         raise UsageError("kwic: the pattern is empty (a word, a glob such as ukrain*, a phrase, a theme id)")
-    corp = corpus_clean(_load_documents(args.documents, args.corpus, args.language), title=args.title)
+    own = own_text(args, UsageError)
+    corp = corpus_clean(load_documents(args.documents, args.corpus, args.language, own), title=args.title)
     toks = tokens(corp)
     dic = dictionary(args.dictionary) if args.dictionary else None
     if dic is not None and "_" in args.pattern and args.pattern not in dic.theme_ids():
@@ -196,7 +157,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a pattern the dictionary rules cannot read
         raise UsageError(f"kwic: pattern {args.pattern!r}: {exc}") from exc
     if args.format == "csv":
-        _write_table(table, args.output, "csv")
+        _write_table(table, args.output, "csv", args.csv_dialect)
     else:
         sys.stdout.write(kwic_text(table) + "\n")
     return EXIT_OK
@@ -260,11 +221,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from analysis.cli_text import check_statement_options, statement_options
     from analysis.compare import compare
 
+    check_statement_options(args, UsageError)
+    focus, manifest = args.focus, args.corpus
+    if args.text:
+        if args.focus or args.corpus:
+            raise UsageError("compare: --text FILE is the focus; do not also give --focus or --corpus")
+        from analysis.ingest import statement_corpus
+
+        own = statement_corpus(args.text, **statement_options(args))
+        focus, manifest = own.docs["doc_id"].iloc[0], own.manifest
     result = compare(
-        args.focus,
-        corpus_manifest=args.corpus or config.RAW_MANIFEST,
+        focus or config.DEFAULT_FOCUS_ID,
+        corpus_manifest=manifest or config.RAW_MANIFEST,
         dictionary_path=args.dictionary,
         reference=None if args.no_shipped_reference else args.reference,
         reference_manifest=args.reference_manifest,
@@ -288,7 +259,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table = result.similarity
     else:
         table = result.themes
-    _write_table(table, args.output, args.format)
+    _write_table(table, args.output, args.format, args.csv_dialect)
     return EXIT_OK
 
 
@@ -300,8 +271,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"--cell-timeout {args.cell_timeout:g} and --timeout {args.timeout:g} must be positive seconds"
         )
     params = parse_cli_params(args.param, Path(args.params_file) if args.params_file else None)
+    from analysis.cli_text import check_statement_options, statement_options
+
+    check_statement_options(args, UsageError)
+    if args.text:
+        taken = sorted({"focus_id", "corpus_manifest"} & set(params))
+        if taken:
+            raise UsageError(f"run: --text FILE is the focus; do not also give -p {' -p '.join(taken)}")
+        from analysis.ingest import statement_corpus
+
+        own = statement_corpus(args.text, **statement_options(args))
+        params.update(focus_id=str(own.docs["doc_id"].iloc[0]), corpus_manifest=str(own.manifest))
     pdf = run_report(
         params,
+        csv_dialect=args.csv_dialect,
         keep=args.keep,
         cell_timeout=args.cell_timeout,
         total_timeout=args.timeout,
@@ -349,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     >>> p.parse_args(["count", "--by", "pattern"]).by
     'pattern'
     """
+    from analysis.cli_text import add_project_parsers, add_statement_options, run_epilog
+
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Text-as-data analysis of diplomatic statements.",
@@ -358,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"analysis {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument(
+        "--project", metavar="DIR",
+        help="project folder to read and write (default: ANALYSIS_HOME, the folder made by `analysis init` "
+        "you are in, else the checkout)",
+    )  # fmt: skip
     parser.add_argument(
         "--allow-outside",
         action="append",
@@ -391,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="processes for --source (default: all cores)")
     p.add_argument("--engine", choices=("local", "dask"), default="local", help="engine for --source")
     p.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
+    _csv_option(p)
+    add_statement_options(p, title=False, language=False)
     p.set_defaults(func=cmd_count)
 
     p = sub.add_parser("kwic", help="keywords in context for a pattern or a theme id")
@@ -403,13 +395,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "csv"), default="text")
     p.add_argument("--output")
     _title_option(p)
+    _csv_option(p)
+    add_statement_options(p, title=False, language=False)
     p.set_defaults(func=cmd_kwic)
 
     p = sub.add_parser("reference", help="build or check the shipped reference features")
     rsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     b = rsub.add_parser("build", help="derive features from a corpus of full texts")
     b.add_argument("--corpus", required=True, help="manifest of the full texts")
-    b.add_argument("--output", default=str(config.REFERENCE_DIR))
+    b.add_argument("--output", default=str(config.PROJECT_REFERENCE_DIR), help="default: data/reference")
     b.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
     b.add_argument("--jsonl", action="append", default=[], help="JSON Lines source to select from")
     b.set_defaults(func=cmd_reference)
@@ -433,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("compare", help="compare a statement with the reference statements")
-    p.add_argument("--focus", default=config.DEFAULT_FOCUS_ID, help="focus document id")
+    p.add_argument("--focus", help=f"focus document id (default: {config.DEFAULT_FOCUS_ID})")
     p.add_argument("--corpus", help="manifest of the focus (default: data/raw/manifest.csv)")
     p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
     p.add_argument("--reference", default=str(config.REFERENCE_DIR), help="folder of reference features")
@@ -456,15 +450,28 @@ def build_parser() -> argparse.ArgumentParser:
     _title_option(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--output")
+    _csv_option(p)
+    add_statement_options(p, title=False, prefixed=("parties", "genre"))
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("run", help="main job: run the notebooks with papermill and write the PDF report")
+    p = sub.add_parser(
+        "run", help="main job: run the notebooks with papermill and write the PDF report",
+        description="Run the notebooks on the focus statement (default: the seed article; --text FILE: "
+        "your own) and write the PDF brief and its HTML twin into reports/runs/<run>/.",
+        epilog=run_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("-f", "--params-file", metavar="PARAMS.yaml")
     p.add_argument("--keep", type=int, default=None, help="keep only the last N runs")
     p.add_argument("--cell-timeout", type=float, default=600, help="seconds per cell")
     p.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run")
+    _csv_option(p, "run's tables: also copies in tables/<dialect>/; tables/tables.xlsx is always written")
+    add_statement_options(p, title=True)
     p.set_defaults(func=cmd_run)
+    add_project_parsers(sub)
+    from analysis.fetch import add_fetch_parser
+
+    add_fetch_parser(sub)
 
     p = sub.add_parser("bench", help="benchmark on real text (../shared/bench) against baselines and peers")
     p.add_argument("--scale", default="1,4,16", help="corpus repetition factors (default 1,4,16)")
@@ -482,13 +489,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code(exc: BaseException) -> int:
     from analysis.compare import SelectionError
     from analysis.corpus import CorpusError, TextError
+    from analysis.fetch import FetchError
     from analysis.scale import SourceError
     from analysis.store import OutputRefused
     from analysis.validation import ValidationSetError
 
     bad_input: tuple[type[BaseException], ...] = (
         UsageError, CorpusError, TextError, SelectionError, SourceError, FileNotFoundError, IsADirectoryError,
-        OutputRefused, ValidationSetError,
+        OutputRefused, ValidationSetError, FileExistsError, FetchError,
     )  # fmt: skip
     try:
         from analysis.dictionary import DictionaryError
@@ -521,6 +529,14 @@ def main(argv: list[str] | None = None) -> int:
     --------
     >>> main(["--version"])  # doctest: +SKIP
     """
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--project")
+    known, _rest = early.parse_known_args(argv)
+    if known.project:  # before the parser takes its defaults (data/processed...) from the project folder
+        if not Path(known.project).is_dir():
+            sys.stderr.write(f"analysis: error: --project {known.project}: no such folder\n")
+            return EXIT_USAGE
+        config.use_project(known.project)
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO

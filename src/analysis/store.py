@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -83,8 +83,19 @@ def check_output(path: Path | str) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path | str) -> Iterator[Path]:
+def atomic_path(path: Path | str, *, raw_import: bool = False, exclusive: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; move it onto ``path`` on success.
+
+    Parameters
+    ----------
+    path : path-like
+        The destination.
+    raw_import : bool
+        An explicit import (``analysis add``, ``analysis fetch``) writing into ``data/raw``:
+        the raw-data guard is lifted for this one file, which must lie in ``data/raw``.
+    exclusive : bool
+        Never replace an existing file: :class:`FileExistsError` if ``path`` exists, even
+        when another process created it meanwhile (the file is linked into place).
 
     Examples
     --------
@@ -94,8 +105,22 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     ...     _ = tmp.write_text("done")
     >>> target.read_text()
     'done'
+    >>> with atomic_path(target, exclusive=True) as tmp:
+    ...     _ = tmp.write_text("again")
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ...
     """
-    path = check_output(path)
+    from analysis import config
+
+    if raw_import:
+        path = Path(path)
+        if not path.resolve().parent.is_relative_to(config.RAW_DIR.resolve()):
+            raise OutputRefused(f"{path}: a raw import writes inside {config.RAW_DIR} only")
+    else:
+        path = check_output(path)
+    if exclusive and path.exists():
+        raise FileExistsError(f"{path} exists; an import never overwrites a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -105,7 +130,10 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
     try:
         yield tmp
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)  # FileExistsError if it appeared meanwhile: never replaced
+        else:
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -153,8 +181,31 @@ def write_parquet(df: pd.DataFrame, path: Path | str) -> Path:
     return Path(path)
 
 
-def write_csv(df: pd.DataFrame, path: Path | str) -> Path:
+CSV_DIALECTS: dict[str, dict[str, object]] = {
+    "plain": {"sep": ",", "decimal": ".", "bom": False},
+    "bom": {"sep": ",", "decimal": ".", "bom": True},
+    "excel-fr": {"sep": ";", "decimal": ",", "bom": True},
+}
+"""CSV flavours: ``plain`` (the project's own), ``bom`` (UTF-8 with BOM), ``excel-fr`` (BOM, ``;``
+between fields, decimal comma: what a spreadsheet in a French locale opens by double-click)."""
+
+
+def write_csv(df: pd.DataFrame, path: Path | str, *, bom: bool = False, dialect: str = "plain") -> Path:
     """Write a table as UTF-8 CSV, atomically (floats with full precision).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table (its index is not written).
+    path : path-like
+        The destination.
+    bom : bool
+        Start the file with the UTF-8 byte order mark (``utf-8-sig``): Excel opens such a
+        file as UTF-8 (accents intact) where it would otherwise guess the machine's code page
+        (cp1252 on a French Windows). The separator stays ``,``.
+    dialect : str
+        One of :data:`CSV_DIALECTS`; ``excel-fr`` also writes ``;`` and decimal commas
+        (a French-locale spreadsheet splits fields on ``;``).
 
     Examples
     --------
@@ -162,9 +213,146 @@ def write_csv(df: pd.DataFrame, path: Path | str) -> Path:
     >>> p = write_csv(pd.DataFrame({"a": [0.5]}), pathlib.Path(tempfile.mkdtemp()) / "t.csv")
     >>> p.read_text()
     'a\\n0.5\\n'
+    >>> write_csv(pd.DataFrame({"é": [1]}), p, bom=True).read_bytes()
+    b'\\xef\\xbb\\xbf\\xc3\\xa9\\n1\\n'
+    >>> write_csv(pd.DataFrame({"a": [0.5], "b": ["x;y"]}), p, dialect="excel-fr").read_bytes()
+    b'\\xef\\xbb\\xbfa;b\\n0,5;"x;y"\\n'
     """
-    with atomic_open(path) as fh:
-        df.to_csv(fh, index=False, lineterminator="\n")
+    if dialect not in CSV_DIALECTS:
+        raise ValueError(f"CSV dialect {dialect!r}: one of {', '.join(CSV_DIALECTS)}")
+    flavour = CSV_DIALECTS[dialect]
+    bom = bom or bool(flavour["bom"])
+    with atomic_open(path, encoding="utf-8-sig" if bom else "utf-8") as fh:
+        df.to_csv(fh, index=False, lineterminator="\n", sep=flavour["sep"], decimal=flavour["decimal"])
+    logger.debug("wrote %s (%d rows%s)", path, len(df), ", with BOM" if bom else "")
+    return Path(path)
+
+
+#: Excel's limits: sheet name length, rows and columns of a sheet, characters in a cell.
+EXCEL_SHEET_NAME_MAX = 31
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+EXCEL_MAX_CELL_CHARS = 32_767
+_SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
+
+
+def excel_sheet_names(names: Iterable[str]) -> list[str]:
+    """Valid, unique Excel sheet names for ``names``, in order.
+
+    A character Excel forbids (``[]:*?/\\`` and control characters) becomes ``_``; leading
+    and trailing apostrophes are dropped; an empty name becomes ``Sheet``; ``History``
+    (reserved by Excel) becomes ``History_``; a name is cut to 31 characters; a name equal
+    to an earlier one, ignoring case as Excel does, gets ``~2``, ``~3``... (within 31 characters).
+
+    Examples
+    --------
+    >>> excel_sheet_names(["themes", "a/b:c", "x" * 40, "Themes", "'", "history"])
+    ['themes', 'a_b_c', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'Themes~2', 'Sheet', 'history_']
+    """
+    out: list[str] = []
+    used: set[str] = set()
+    for raw in names:
+        name = "".join("_" if ch in _SHEET_NAME_FORBIDDEN or ord(ch) < 32 else ch for ch in str(raw))
+        name = name.strip("'") or "Sheet"
+        if name.lower() == "history":
+            name += "_"
+        name = name[:EXCEL_SHEET_NAME_MAX]
+        candidate, n = name, 1
+        while candidate.lower() in used:
+            n += 1
+            suffix = f"~{n}"
+            candidate = name[: EXCEL_SHEET_NAME_MAX - len(suffix)] + suffix
+        used.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def _excel_safe(df: pd.DataFrame, sheet: str) -> pd.DataFrame:
+    """``df`` with text cells Excel can hold: no XML-illegal control characters, at most 32,767 characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from pandas.api.types import is_string_dtype
+
+    changed = {"illegal": 0, "long": 0}
+
+    def fix(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        clean = ILLEGAL_CHARACTERS_RE.sub("", value)
+        changed["illegal"] += clean != value
+        if len(clean) > EXCEL_MAX_CELL_CHARS:
+            changed["long"] += 1
+            clean = clean[:EXCEL_MAX_CELL_CHARS]
+        return clean
+
+    text = [c for c in df.columns if df[c].dtype == object or is_string_dtype(df[c].dtype)]
+    if not text:
+        return df
+    out = df.copy()
+    for column in text:
+        out[column] = out[column].map(fix, na_action="ignore")
+    if changed["illegal"]:
+        logger.warning("sheet %s: control characters removed from %d cells", sheet, changed["illegal"])
+    if changed["long"]:
+        logger.warning(
+            "sheet %s: %d cells cut to %d characters", sheet, changed["long"], EXCEL_MAX_CELL_CHARS
+        )
+    return out
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path | str) -> Path:
+    """Write tables as one Excel workbook, one sheet per table (in order), atomically.
+
+    Sheet names come from the keys through :func:`excel_sheet_names`. Every text cell is
+    written as text, never as a formula (a cell reading ``=1+1`` stays those four characters);
+    missing values are empty cells. Numbers keep 16 significant digits (openpyxl's format;
+    Excel shows 15): the CSV files are the full-precision copy.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Sheet name to table (the index is not written).
+    path : path-like
+        The destination, normally ``….xlsx``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        No table, or a table over Excel's limits (1,048,576 rows with the header, 16,384 columns).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd, openpyxl
+    >>> p = write_xlsx({"a/b": pd.DataFrame({"x": [1, 2]})}, pathlib.Path(tempfile.mkdtemp()) / "t.xlsx")
+    >>> book = openpyxl.load_workbook(p)
+    >>> book.sheetnames, [c.value for c in book["a_b"]["A"]]
+    (['a_b'], ['x', 1, 2])
+    """
+    import pandas as pd
+
+    if not tables:
+        raise ValueError(f"{path}: a workbook needs at least one table")
+    for key, df in tables.items():
+        if len(df) + 1 > EXCEL_MAX_ROWS or len(df.columns) > EXCEL_MAX_COLUMNS:
+            raise ValueError(
+                f"{path}: table {key!r} ({len(df)} rows, {len(df.columns)} columns) is over Excel's limits "
+                f"({EXCEL_MAX_ROWS - 1} rows, {EXCEL_MAX_COLUMNS} columns)"
+            )
+    names = excel_sheet_names(tables)
+    with atomic_open(path, "wb") as fh, pd.ExcelWriter(fh, engine="openpyxl") as writer:
+        for name, (key, df) in zip(names, tables.items(), strict=True):
+            if name != key:
+                logger.debug("table %r written as sheet %r", key, name)
+            _excel_safe(df, name).to_excel(writer, sheet_name=name, index=False)
+            for row in writer.sheets[name].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl reads a text starting with "=" as a formula
+                        cell.data_type = "s"
+    logger.debug("wrote %s (%d sheets)", path, len(names))
     return Path(path)
 
 
