@@ -118,6 +118,10 @@ def test_exploration_notebooks_show_tables_and_figures_inline(default_run):
         figures = sum("data:image/svg+xml" in h for h in html)
         assert tables >= 3, name
         assert figures == expected_figures.get(name, 0), name
+    # the exploratory notebooks also keep their figures in the run folder (issue: plain papermill)
+    for stem in ("explore_dispersion", "explore_theme_profile", "explore_keyness", "explore_heatmap"):
+        for ext in ("png", "svg", "pdf"):
+            assert (pdf.parent / "figures" / f"{stem}.{ext}").stat().st_size > 1000, (stem, ext)
 
 
 def test_pdf_has_every_section_and_no_code(default_run):

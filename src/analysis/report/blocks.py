@@ -354,6 +354,7 @@ def figure(
     alt: str | None = None,
     base_dir: Path | None = None,
     close: bool = True,
+    save: Path | str | None = None,
 ) -> Block:
     """Build a figure at full text width, with an optional caption.
 
@@ -377,6 +378,10 @@ def figure(
     close : bool
         Close a matplotlib figure once embedded, so the inline backend does not
         display (and print) it a second time.
+    save : path-like, optional
+        Also write the figure as ``<save>.png``, ``.svg`` and ``.pdf``
+        (:func:`analysis.style.save_figure`): an exploratory notebook keeps its figures
+        in the run folder.
 
     Returns
     -------
@@ -394,6 +399,10 @@ def figure(
     True
     """
     if hasattr(fig_or_path, "savefig"):
+        if save is not None:
+            from analysis.style import save_figure
+
+            save_figure(fig_or_path, Path(save).parent, Path(save).name)
         uri = _figure_data_uri(fig_or_path)
         if close and "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close(fig_or_path)
