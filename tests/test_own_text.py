@@ -85,6 +85,8 @@ def test_a_csv_beside_the_file_gives_one_row(statement):
         ({"date": "04/05/2031"}, "not an ISO date"),
         ({"date": "2031-05-04", "genre": "tweet"}, "unknown genre"),
         ({"date": "2031-05-04", "language": "de"}, "unknown language"),
+        ({"date": "2031-05-04", "id": "../escape"}, "an id is letters"),
+        ({"date": "2031-05-04", "id": "a b"}, "an id is letters"),
     ],
 )
 def test_bad_metadata_is_refused_with_the_field(statement, given, message):

@@ -56,6 +56,9 @@ PROVENANCE_COLUMNS: tuple[str, ...] = ("retrieved_at", "sha256", "extractor")
 """Columns an import adds: when and how the text was obtained, and its sha256."""
 
 
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
+
+
 def _slug(stem: str) -> str:
     """An id from a file name: ASCII letters, digits and hyphens.
 
@@ -178,6 +181,9 @@ def statement_metadata(path: Path | str, *, require_date: bool = True, **given: 
     problems = [] if row["date"] or not require_date else [
         Problem(str(path), None, "date", f"no date: give --date YYYY-MM-DD (or date: in {path.stem}.yaml)")
     ]  # fmt: skip
+    if not _ID.fullmatch(row["id"]):
+        why = "an id is letters, digits, '-', '_' and '.', starting with a letter or digit (it names a file)"
+        problems.append(Problem(str(path), None, "id", f"{row['id']!r}: {why}"))
     problems += [p for p in _validate(path, [{**row, "_line": "0"}]) if row["date"] or p.field != "date"]
     if problems:
         # the row is not a CSV line: name the field only
