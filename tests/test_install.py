@@ -107,3 +107,45 @@ def test_init_then_run_text_then_plain_papermill_in_a_temporary_folder(installed
              "-p", "focus_id", "statement", "-p", "corpus_manifest", corpus_manifest,
              "-p", "output_dir", str(study / "reports" / "scratch"), cwd=study)  # fmt: skip
     assert (study / "reports" / "scratch" / "tables").is_dir()
+
+
+PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+<title>Déclaration de l'Alphaland et de la Syldavie</title><meta name="date" content="2022-03-01"></head>
+<body><nav>Accueil du portail syldave, Contact</nav><article>
+<h1>Déclaration de l'Alphaland et de la Syldavie</h1>
+<p>Les ministres de l'Alphaland et de la Syldavie réaffirment leur soutien à l'Ukraine
+et à sa souveraineté.</p>
+<p>Ils renforceront leur coopération en matière de cybersécurité et contre les ingérences étrangères.</p>
+<p>Leurs forces armées conduiront des exercices communs dans l'Arctique au sein de l'OTAN.</p>
+</article><footer>Mentions légales du portail syldave</footer></body></html>
+"""
+
+
+def test_fetch_a_page_served_locally_then_compare_it(installed, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "declaration.html").write_text(PAGE, encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        _run(installed, "-m", "analysis", "init", "fetched")
+        study = installed["work"] / "fetched"
+        url = f"http://127.0.0.1:{server.server_address[1]}/declaration.html"
+        out = _run(installed, "-m", "analysis", "-q", "fetch", url, "--id", "alpha-syl", "--parties",
+                   "Alphaland; Syldavie", cwd=study).stdout  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out.startswith("alpha-syl\t")
+    text = (study / "data" / "raw" / "alpha-syl.txt").read_text(encoding="utf-8")
+    assert "soutien à l'Ukraine" in text and "Mentions légales" not in text  # main text, no footer
+    assert (study / "data" / "raw" / "alpha-syl.html").read_text(encoding="utf-8") == PAGE
+    themes = _run(installed, "-m", "analysis", "-q", "compare", "--focus", "alpha-syl", cwd=study).stdout
+    rows = {line.split(",")[0]: line for line in themes.splitlines()[1:]}
+    assert "ukraine" in rows  # the page's text is compared with the shipped references
