@@ -267,3 +267,15 @@ def test_no_import_circle_and_no_module_over_600_lines():
     for m in sorted(graph):
         if m not in state:
             visit(m, [m])
+
+
+def test_every_lazy_export_of_the_package_resolves():
+    import analysis
+
+    missing = []
+    for name in analysis._LAZY:
+        try:
+            getattr(analysis, name)
+        except AttributeError:
+            missing.append(name)
+    assert not missing  # each name of ``analysis.X`` is a real function of its module

@@ -22,13 +22,14 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY = {
     # constructors
     "corpus": "analysis.corpus",
-    "read_manifest": "analysis.corpus",
+    "statement_corpus": "analysis.ingest",
+    "statement_documents": "analysis.ingest",
     "tokens": "analysis.tokens",
     "dictionary": "analysis.dictionary",
     # transforms
     "corpus_clean": "analysis.clean",
     "tokens_lookup": "analysis.lookup",
-    "kwic": "analysis.lookup",
+    "kwic": "analysis.kwic",
     # analyses
     "textstat_keyness": "analysis.textstat",
     "textstat_theme_comparison": "analysis.textstat",
