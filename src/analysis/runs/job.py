@@ -201,9 +201,9 @@ def write_tables_dialect(run_dir: Path | str, dialect: str) -> Path:
     >>> import tempfile, pathlib
     >>> run_dir = pathlib.Path(tempfile.mkdtemp())
     >>> (run_dir / "tables").mkdir()
-    >>> _ = (run_dir / "tables" / "t.csv").write_text("theme,rate\nénergie,0.5\n", encoding="utf-8")
+    >>> _ = (run_dir / "tables" / "t.csv").write_text("theme,rate\\nénergie,0.5\\n", encoding="utf-8")
     >>> (write_tables_dialect(run_dir, "excel-fr") / "t.csv").read_bytes().decode("utf-8-sig")
-    'theme;rate\nénergie;0,5\n'
+    'theme;rate\\nénergie;0,5\\n'
     """
     import pandas as pd
 
