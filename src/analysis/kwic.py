@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from analysis.dictionary import compile_pattern
 from analysis.lookup import _document_keys, tokens_lookup
 from analysis.matcher import Matcher
+from analysis.tokens import match_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -31,7 +32,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["key_forms", "kwic", "kwic_text"]
+__all__ = ["CONTEXTS", "SORTS", "key_forms", "kwic", "kwic_text"]
+
+SORTS = ("position", "left", "right", "keyword")
+"""Orders of :func:`kwic` lines (its ``sort``)."""
+
+CONTEXTS = ("window", "sentence")
+"""Contexts of :func:`kwic` lines (its ``context``)."""
+
 
 def kwic(
     toks: Tokens,
@@ -40,6 +48,8 @@ def kwic(
     dictionary: Dictionary | None = None,
     window: int = 8,
     docs: Iterable[str] | None = None,
+    sort: str = "position",
+    context: str = "window",
 ) -> pd.DataFrame:
     """Keywords in context: every hit of a theme, or every match of a pattern.
 
@@ -54,9 +64,26 @@ def kwic(
         Needed for a theme id; its ``accent_sensitive`` setting also applies to a
         pattern query.
     window : int
-        Tokens (punctuation included) shown on each side.
+        Tokens (punctuation included) shown on each side, with ``context="window"``;
+        ignored with ``context="sentence"``.
     docs : iterable of str, optional
         Restrict to these document ids.
+    sort : {"position", "left", "right", "keyword"}
+        Order of the lines. ``"position"`` (default): by document (in the order of
+        ``toks.docs``), then position in the document. ``"left"``: by the left
+        context read outwards from the keyword, the word just before it first
+        (L1, then L2…, as TXM and AntConc sort); ``"right"``: by the right context
+        (R1, R2…); ``"keyword"``: by the keyword's words. Sort keys are the words
+        (punctuation skipped) of the context shown, folded with
+        :func:`analysis.tokens.match_key` (case and accents ignored); a shorter
+        context that is a prefix of another comes first (an empty one first of
+        all); ties keep the document/position order.
+    context : {"window", "sentence"}
+        ``"window"`` (default): ``window`` tokens on each side, across sentence
+        boundaries. ``"sentence"``: the whole sentence of the hit (the tokens'
+        ``sentence`` ids): ``pre`` from its first token to the keyword, ``post``
+        from the keyword to its last token, however long; a keyword spanning two
+        sentences gets the start of the first and the end of the last.
 
     Returns
     -------
@@ -65,17 +92,31 @@ def kwic(
         ``post`` are the document text around the hit (whitespace collapsed);
         ``theme`` is None for a pattern query.
 
+    Raises
+    ------
+    ValueError
+        A negative ``window``, an unknown ``sort`` or ``context``.
+
     Examples
     --------
     >>> from analysis.tokens import tokens
     >>> toks = tokens("Nous soutenons l'Ukraine. Les Ukrainiens résistent.", language="fr")
     >>> kwic(toks, "ukrain*", window=2)[["pre", "keyword", "post"]].values.tolist()
     [["soutenons l'", 'Ukraine', '. Les'], ['. Les', 'Ukrainiens', 'résistent.']]
+    >>> kwic(toks, "ukrain*", context="sentence")[["pre", "keyword", "post"]].values.tolist()
+    [["Nous soutenons l'", 'Ukraine', '.'], ['Les', 'Ukrainiens', 'résistent.']]
+    >>> toks = tokens("Syldavie soutient l'Ukraine. Alphaland aide l'Ukraine.", language="fr")
+    >>> kwic(toks, "ukraine", window=2, sort="left")["pre"].tolist()  # L1 ties ("l'"), L2 decides
+    ["aide l'", "soutient l'"]
     """
     import pandas as pd
 
     if window < 0:
         raise ValueError("window must be >= 0")
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if context not in CONTEXTS:
+        raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, not {context!r}")
     columns = ["doc_id", "theme", "pattern", "position", "pre", "keyword", "post"]
     data = toks.data
     doc_table = toks.docs
@@ -111,27 +152,58 @@ def kwic(
                 spans.append((doc_id, None, query, rows[s], rows[e - 1] + 1))
 
     rows = []
-    columns_of: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    sort_keys: list[tuple[tuple[str, ...], int, int]] = []
+    doc_rank = {d: i for i, d in enumerate(doc_table["doc_id"])}
+    columns_of: dict[str, _DocColumns] = {}
     for doc_id, theme, pattern, r0, r1 in spans:
         if doc_id not in columns_of:  # one conversion per document, not per hit
-            frame = groups[doc_id]
-            columns_of[doc_id] = (frame["start"].tolist(), frame["end"].tolist(), frame["position"].tolist())
-        starts, ends, positions = columns_of[doc_id]
+            columns_of[doc_id] = _DocColumns(groups[doc_id], sentences=context == "sentence")
+        cols = columns_of[doc_id]
+        starts, ends = cols.starts, cols.ends
         text = text_of[doc_id]
-        lo = max(0, r0 - window)
-        hi = min(len(starts), r1 + window)
+        if context == "sentence":
+            lo, hi = cols.sentence_first[cols.sentence[r0]], cols.sentence_end[cols.sentence[r1 - 1]]
+        else:
+            lo, hi = max(0, r0 - window), min(len(starts), r1 + window)
         pre = text[starts[lo] : starts[r0]] if r0 > lo else ""
         post = text[ends[r1 - 1] : ends[hi - 1]] if hi > r1 else ""
         keyword = text[starts[r0] : ends[r1 - 1]]
         rows.append(
             (
-                doc_id, theme, pattern, int(positions[r0]),
+                doc_id, theme, pattern, int(cols.positions[r0]),
                 " ".join(pre.split()), " ".join(keyword.split()), " ".join(post.split()),
             )
         )  # fmt: skip
+        if sort != "position":
+            span = {"left": range(r0 - 1, lo - 1, -1), "right": range(r1, hi), "keyword": range(r0, r1)}[sort]
+            sort_keys.append((cols.words(span), doc_rank[doc_id], int(cols.positions[r0])))
+    if sort != "position":  # ties: document, then position (the default order)
+        rows = [row for _key, row in sorted(zip(sort_keys, rows, strict=True), key=lambda kr: kr[0])]
     out = pd.DataFrame(rows, columns=columns)
     out["position"] = out["position"].astype("int64")
+    logger.debug("kwic %r: %d lines (sort=%s, context=%s)", query, len(out), sort, context)
     return out
+
+
+class _DocColumns:
+    """One document's token columns as lists, and where each sentence starts and ends (rows)."""
+
+    def __init__(self, frame: pd.DataFrame, *, sentences: bool) -> None:
+        self.starts: list[int] = frame["start"].tolist()
+        self.ends: list[int] = frame["end"].tolist()
+        self.positions: list[int] = frame["position"].tolist()
+        self._surface: list[str] = frame["surface"].tolist()
+        self._punct: list[bool] = (frame["kind"] == "punct").tolist()
+        self.sentence: list[int] = frame["sentence"].tolist() if sentences else []
+        self.sentence_first: dict[int, int] = {}
+        self.sentence_end: dict[int, int] = {}  # exclusive
+        for row, sid in enumerate(self.sentence):
+            self.sentence_first.setdefault(sid, row)
+            self.sentence_end[sid] = row + 1
+
+    def words(self, rows: Iterable[int]) -> tuple[str, ...]:
+        """The match keys of the words (not punctuation) at ``rows``, in that order."""
+        return tuple(match_key(self._surface[r]) for r in rows if not self._punct[r])
 
 
 def kwic_text(df: pd.DataFrame, width: int = 40) -> str:
@@ -139,7 +211,9 @@ def kwic_text(df: pd.DataFrame, width: int = 40) -> str:
 
     Each line is ``doc_id:position``, the left context right-aligned and cut to
     ``width`` characters, the keyword between ``[ ]``, then the right context cut
-    to ``width``.
+    to ``width``. A context longer than ``width`` (a whole sentence, with
+    ``context="sentence"``) keeps the ``width - 1`` characters nearest the keyword
+    and shows the cut with ``…``, so no side is wider than ``width``.
 
     Examples
     --------
@@ -149,15 +223,19 @@ def kwic_text(df: pd.DataFrame, width: int = 40) -> str:
     ...                    "post": ["quatre"]})
     >>> kwic_text(df, width=10)
     'a:3    un deux [trois] quatre'
+    >>> kwic_text(df.assign(pre="zéro un deux", post="quatre cinq six"), width=10)
+    'a:3 …o un deux [trois] quatre ci…'
     """
+    if width < 1:
+        raise ValueError("width must be >= 1")
     if not len(df):
         return ""
     labels = [f"{d}:{p}" for d, p in zip(df["doc_id"], df["position"], strict=True)]
     lw = max(len(s) for s in labels)
     lines = []
     for label, pre, kw, post in zip(labels, df["pre"], df["keyword"], df["post"], strict=True):
-        left = pre[-width:] if len(pre) > width else pre
-        right = post[:width]
+        left = "…" + pre[len(pre) - width + 1 :] if len(pre) > width else pre
+        right = post[: width - 1] + "…" if len(post) > width else post
         lines.append(f"{label:<{lw}} {left:>{width}} [{kw}] {right}".rstrip())
     return "\n".join(lines)
 
