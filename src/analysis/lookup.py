@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analysis.dictionary import Dictionary, fold
+from analysis.lemmas import dictionary_uses_lemmas
 from analysis.matcher import OVERLAP_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,19 +142,28 @@ class Lookup:
 # --------------------------------------------------------------------------- lookup
 
 
-def _document_keys(frame: pd.DataFrame, accent_sensitive: bool, cache: dict[str, str]) -> tuple[list, list]:
+def _document_keys(
+    frame: pd.DataFrame, accent_sensitive: bool, cache: dict[str, str], lemmas: bool | None = None
+) -> tuple[list, list]:
     """The keys :class:`analysis.matcher.Matcher` reads for one document's token rows.
 
     Returns ``(keys, rows)``: the folded key of every row (None for punctuation),
     with a None inserted at every break a phrase may not cross (a new paragraph,
     a gap left by removed tokens); ``rows[i]`` is the row of ``keys[i]`` (-1 for
-    an inserted break).
+    an inserted break). With ``lemmas`` (default: when the frame has a ``lemma``
+    column, see :func:`analysis.lemmas.tokens_lemmatize`) each key carries the
+    token's folded lemma (``key + LEMMA_SEP + lemma``), as ``lemma:`` patterns need.
     """
-    column = "lower" if accent_sensitive else "key"
+    values = frame["lower" if accent_sensitive else "key"]
+    if lemmas or (lemmas is None and "lemma" in frame.columns):
+        from analysis.patterns import LEMMA_SEP
+
+        # fold() works character by character around LEMMA_SEP: the pair is folded at once
+        values = values + LEMMA_SEP + frame["lemma"].fillna(values)
     keys: list[str | None] = []
     rows: list[int] = []
     previous = (None, None)
-    columns = (frame[c].tolist() for c in (column, "kind", "position", "paragraph"))
+    columns = (values.tolist(), *(frame[c].tolist() for c in ("kind", "position", "paragraph")))
     for row, (value, kind, position, paragraph) in enumerate(zip(*columns, strict=True)):
         if row and (paragraph != previous[1] or position != previous[0] + 1):
             keys.append(None)
@@ -229,6 +239,11 @@ def tokens_lookup(
         raise ValueError(f"overlap must be one of {OVERLAP_MODES}, got {overlap!r}")
     if levels not in LEVELS:
         raise ValueError(f"levels must be one of {LEVELS}, got {levels!r}")
+    languages = list(dict.fromkeys(toks.docs["language"]))
+    if "lemma" not in toks.data.columns and dictionary_uses_lemmas(dictionary, languages):
+        from analysis.lemmas import tokens_lemmatize
+
+        toks = tokens_lemmatize(toks)  # only for a dictionary with lemma: patterns (recorded in history)
 
     theme_order = {t.id: i for i, t in enumerate(dictionary.themes)}
     parent_of = {t.id: t.parent for t in dictionary.themes}
@@ -241,7 +256,6 @@ def tokens_lookup(
 
     hit_rows: list[tuple] = []
     raw_seen: Counter[tuple[str, str, str]] = Counter()
-    languages = list(dict.fromkeys(docs["language"]))
     fold_cache: dict[str, str] = {}
     for lang in languages:
         matcher = Matcher(dictionary, lang, overlap=overlap)
@@ -249,7 +263,7 @@ def tokens_lookup(
             logger.warning("dictionary %s has no %s patterns", dictionary.name, lang)
         for doc_id in (d for d in docs["doc_id"] if lang_of[d] == lang and d in groups):
             frame = groups[doc_id]
-            keys, rows = _document_keys(frame, dictionary.accent_sensitive, fold_cache)
+            keys, rows = _document_keys(frame, dictionary.accent_sensitive, fold_cache, matcher.uses_lemmas)
             found = matcher.find(keys)
             for idx, _, _ in found:
                 for e in matcher.owners[idx]:

@@ -35,6 +35,12 @@ Rules (``resources/dictionaries/README.md``; quoted by the methodology):
    first: ``g5-sahel`` is matched by ``sahel``, ``nato-indo-pacific`` by ``nato`` and
    ``indo-pacific``); it stays one token, so it counts once per theme (rule 4).
 
+A part written ``lemma:renforcer`` is compared with the token's lemma (rules 1-6 apply
+unchanged; rule 7 does not: a compound's parts have no lemmas of their own). A matcher
+with such parts (:attr:`Matcher.uses_lemmas`) reads keys that carry the lemmas
+(``key + LEMMA_SEP + lemma``, :func:`analysis.lookup._document_keys` writes them) and
+refuses plain keys; any matcher reads them (the key part alone decides other parts).
+
 Examples
 --------
 >>> from analysis.dictionary import dictionary
@@ -56,6 +62,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from analysis.patterns import LEMMA_PREFIX, LEMMA_SEP
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.dictionary import Dictionary, Glob, Pattern
@@ -168,9 +176,13 @@ class Matcher:
             else:
                 self._bare.append((idx, glob))
         self._width = [len(p.parts) for p in self.patterns]
-        # the parts after the first: (the part, or None for a glob part)
+        self.uses_lemmas = any(p.is_lemma_part(i) for p in self.patterns for i in range(len(p.parts)))
+        # the parts after the first: (the part, or None for a glob or lemma part)
         self._rest = [
-            tuple(None if p.is_glob_part(i) else p.parts[i] for i in range(1, len(p.parts)))
+            tuple(
+                None if p.is_glob_part(i) or p.is_lemma_part(i) else p.parts[i]
+                for i in range(1, len(p.parts))
+            )
             for p in self.patterns
         ]
         self._first: dict[str, tuple[int, ...]] = {}
@@ -219,8 +231,9 @@ class Matcher:
         found = self._first.get(key)
         if found is None:
             hits = self._whole(key)
-            if "-" in key and not any(self._width[idx] == 1 for idx in hits):
-                hits = sorted(set(hits) | set(self._compound_parts(key)))
+            surface = key.partition(LEMMA_SEP)[0]
+            if "-" in surface and not any(self._width[idx] == 1 for idx in hits):
+                hits = sorted(set(hits) | set(self._compound_parts(surface)))
             found = self._first[key] = tuple(hits)
             if found:
                 widths = {self._width[idx] for idx in found}
@@ -229,7 +242,10 @@ class Matcher:
 
     def _whole(self, key: str) -> list[int]:
         """Indices of the patterns whose first part matches the whole of ``key``, in order."""
+        key, sep, lemma = key.partition(LEMMA_SEP)
         hits = list(self._literal.get(key, ()))
+        if sep:
+            hits += self._literal.get(LEMMA_PREFIX + lemma, ())
         candidates = list(self._bare)
         for length, table in self._heads.items():
             candidates += table.get(key[:length], ())
@@ -302,6 +318,13 @@ class Matcher:
 
     def _learn(self, keys: Sequence[str | None]) -> None:
         """Enter the document's new keys in the types table."""
+        if self.uses_lemmas:
+            first = next((k for k in keys if k is not None), None)
+            if first is not None and LEMMA_SEP not in first:
+                raise ValueError(
+                    "lemma: patterns need the tokens' lemmas: lemmatise the tokens "
+                    "(analysis.lemmas.tokens_lemmatize) and read their keys with lemmas"
+                )
         if len(self._first) > CACHE_LIMIT:
             for table in (self._first, self._short, self._long, self._single):
                 table.clear()
@@ -322,8 +345,10 @@ class Matcher:
                 for part in rest[idx]:
                     i += 1
                     key = keys[i]
+                    # a literal part equals the key, or its key part when the key carries a lemma
                     if key is None or (
-                        key != part if part is not None else not self._part(idx, i - start, key)
+                        key != part
+                        and (part is not None and LEMMA_SEP not in key or not self._part(idx, i - start, key))
                     ):
                         break
                 else:

@@ -3,7 +3,9 @@
 A pattern is a word (``arctique``), a glob where ``*`` stands for zero or more
 characters inside one token (``ukrain*``), or a phrase of several tokens
 (``manipulation de l'information``), split with the tokeniser of the texts
-(:func:`analysis.tokens.tokenize`) and folded with :func:`fold`.
+(:func:`analysis.tokens.tokenize`) and folded with :func:`fold`. A part written
+``lemma:renforcer`` matches a token whose lemma is ``renforcer`` (see
+:data:`LEMMA_PREFIX` and :mod:`analysis.lemmas`).
 :mod:`analysis.dictionary` re-exports every public name of this module.
 
 Examples
@@ -22,7 +24,19 @@ from analysis.tokens import match_key, tokenize
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Glob", "Pattern", "compile_pattern", "fold"]
+__all__ = ["LEMMA_PREFIX", "LEMMA_SEP", "Glob", "Pattern", "compile_pattern", "fold"]
+
+LEMMA_PREFIX = "lemma:"
+"""A pattern part written ``lemma:WORD`` matches every token whose lemma is WORD (folded as keys are).
+
+No token key holds ``:`` (the tokeniser makes it a token of its own), so a lemma part never
+equals a key. One token per lemma part, no ``*``; see :func:`compile_pattern`."""
+
+LEMMA_SEP = "\x1f"
+"""Joins a token's key and its folded lemma in the keys the engine reads (``key + LEMMA_SEP + lemma``).
+
+Whitespace to the tokeniser, so no token holds it; :func:`analysis.lookup._document_keys` writes
+such keys when the matcher has lemma parts (:attr:`analysis.matcher.Matcher.uses_lemmas`)."""
 
 _ALLOWED = re.compile(r"^[\w\-\u2010\u2011'\u2019 *]+$")
 _STAR = "qqstarqq"  # stands for '*' while a pattern goes through the tokeniser
@@ -142,8 +156,9 @@ class Pattern:
         Language of the list it belongs to.
     parts : tuple of str
         Folded tokens (one for a word or glob, several for a phrase); ``*`` kept.
-    kind : {"word", "glob", "phrase"}
-        ``phrase`` for several parts (which may themselves contain ``*``).
+    kind : {"word", "glob", "lemma", "phrase"}
+        ``phrase`` for several parts (which may themselves contain ``*`` or be lemma parts);
+        ``lemma`` for one part written ``lemma:WORD`` (stored as ``"lemma:" + fold(WORD)``).
 
     Examples
     --------
@@ -167,10 +182,28 @@ class Pattern:
         """Whether part ``i`` contains a ``*``."""
         return "*" in self.parts[i]
 
+    def is_lemma_part(self, i: int) -> bool:
+        """Whether part ``i`` is written ``lemma:WORD`` (matched against the token's lemma)."""
+        return self.parts[i].startswith(LEMMA_PREFIX)
+
     def matches_part(self, i: int, key: str) -> bool:
-        """Whether a folded token ``key`` matches part ``i`` of the pattern."""
+        """Whether a folded token ``key`` matches part ``i`` of the pattern.
+
+        ``key`` may carry the token's lemma (``key + LEMMA_SEP + lemma``): a lemma part is
+        compared with the lemma, any other part with the key.
+
+        Examples
+        --------
+        >>> p = compile_pattern("lemma:force lemma:armé", "fr")
+        >>> p.matches_part(0, "forces" + LEMMA_SEP + "force"), p.matches_part(0, "forces")
+        (True, False)
+        """
+        key, sep, lemma = key.partition(LEMMA_SEP)
+        part = self.parts[i]
+        if part.startswith(LEMMA_PREFIX):
+            return bool(sep) and lemma == part[len(LEMMA_PREFIX) :]
         regex = self.regexes[i]
-        return regex.fullmatch(key) if regex is not None else key == self.parts[i]
+        return regex.fullmatch(key) if regex is not None else key == part
 
 
 def _check_pattern_text(text: str) -> str | None:
@@ -198,7 +231,9 @@ def compile_pattern(text: str, language: str, accent_sensitive: bool = False) ->
     Parameters
     ----------
     text : str
-        Word, glob (``*`` = zero or more characters within one token) or phrase.
+        Word, glob (``*`` = zero or more characters within one token) or phrase; a
+        whitespace-separated chunk written ``lemma:WORD`` is one lemma part (a word of
+        one token, no ``*``), which matches a token whose lemma is WORD.
     language : str
         Tokeniser rules to split a phrase with.
     accent_sensitive : bool
@@ -219,7 +254,11 @@ def compile_pattern(text: str, language: str, accent_sensitive: bool = False) ->
     ('conseil', 'de', 'securite')
     >>> compile_pattern("Indo-Pacifique", "fr").kind
     'word'
+    >>> compile_pattern("lemma:renforcer la lemma:sécurité", "fr").parts
+    ('lemma:renforcer', 'la', 'lemma:securite')
     """
+    if any(chunk.startswith(LEMMA_PREFIX) for chunk in text.split()):
+        return _compile_with_lemmas(text, language, accent_sensitive)
     problem = _check_pattern_text(text)
     if problem:
         raise ValueError(problem)
@@ -234,4 +273,28 @@ def compile_pattern(text: str, language: str, accent_sensitive: bool = False) ->
         raise ValueError(f"empty pattern {text!r}")
     kind = "phrase" if len(parts) > 1 else ("glob" if "*" in parts[0] else "word")
     regexes = tuple(Glob(p) if "*" in p else None for p in parts)
+    return Pattern(text=text, language=language, parts=tuple(parts), kind=kind, regexes=regexes)
+
+
+def _compile_with_lemmas(text: str, language: str, accent_sensitive: bool) -> Pattern:
+    """:func:`compile_pattern` of a pattern with ``lemma:`` chunks (the others compile as usual)."""
+    parts: list[str] = []
+    for chunk in text.split():
+        if not chunk.startswith(LEMMA_PREFIX):
+            parts.extend(compile_pattern(chunk, language, accent_sensitive).parts)
+            continue
+        word = chunk[len(LEMMA_PREFIX) :]
+        if not word:
+            raise ValueError(f"pattern {text!r}: {chunk!r} names no lemma")
+        if "*" in word:
+            raise ValueError(f"pattern {text!r}: {chunk!r}: a lemma part takes no '*' (write the lemma)")
+        problem = _check_pattern_text(word)
+        if problem:
+            raise ValueError(f"pattern {text!r}: lemma {word!r}: {problem}")
+        toks = tokenize(word, language)
+        if len(toks) != 1 or toks[0][3] == "punct":
+            raise ValueError(f"pattern {text!r}: lemma {word!r} is not one token")
+        parts.append(LEMMA_PREFIX + fold(word, accent_sensitive))
+    kind = "phrase" if len(parts) > 1 else "lemma"  # a lemma chunk is there: one part is a lemma
+    regexes = tuple(Glob(p) if "*" in p and not p.startswith(LEMMA_PREFIX) else None for p in parts)
     return Pattern(text=text, language=language, parts=tuple(parts), kind=kind, regexes=regexes)
