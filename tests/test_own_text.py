@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,18 @@ def test_options_override_the_yaml_beside_the_file(statement):
     assert row["date"] == "2031-01-02"  # a YAML date becomes the ISO day
     assert row["parties"] == "Alphaland; Syldavie"
     assert row["genre"] == "joint_statement"  # the option wins
+
+
+def test_a_title_given_beside_the_heading_still_drops_the_heading(statement, tmp_path):
+    plain = statement_documents(statement).docs  # title = the heading line: dropped (statement)
+    other = statement_documents(statement, title="Un autre titre").docs
+    assert other["title"].iloc[0] == "Un autre titre"
+    from analysis.clean import corpus_clean
+    from analysis.corpus import Corpus
+
+    texts = [corpus_clean(Corpus(docs=d)).docs["text"].iloc[0] for d in (plain, other)]
+    assert texts[0] == texts[1]
+    assert not texts[1].startswith("Déclaration commune")  # the heading line is gone in both
 
 
 def test_a_csv_beside_the_file_gives_one_row(statement):
@@ -252,6 +265,10 @@ def test_run_text_writes_the_brief_of_ones_own_statement(project, statement):
         encoding="utf-8-sig"), delimiter=";")}  # fmt: skip
     assert counts["ukraine"]["count"] == fr["ukraine"]["count"] == "2"  # hand count
     assert fr["ukraine"]["per_1000"] == counts["ukraine"]["per_1000"].replace(".", ",")
+    for name in plain:  # every float of every table, scientific notation too, has a decimal comma
+        with (tables / "excel-fr" / name).open(encoding="utf-8-sig") as fh:
+            cells = [v for row in csv.reader(fh, delimiter=";") for v in row]
+        assert not [v for v in cells if re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", v)], name
 
 
 def test_count_csv_dialect_excel_fr_has_semicolons_and_decimal_commas(tmp_path):
@@ -265,3 +282,44 @@ def test_count_csv_dialect_excel_fr_has_semicolons_and_decimal_commas(tmp_path):
     # hand count: the title line is dropped (genre statement); 3 tokens, "ukraine" twice
     assert rows["ukraine"]["count"] == "2" and rows["ukraine"]["tokens"] == "3"
     assert float(rows["ukraine"]["per_1000"].replace(",", ".")) == pytest.approx(2 / 3 * 1000)
+
+
+def test_the_same_text_is_never_imported_twice(project, statement, tmp_path, capsys):
+    assert main(["add", "--text", str(statement), "--date", "2031-05-04"]) == 0
+    copy = tmp_path / "copie.txt"
+    copy.write_bytes(statement.read_bytes())
+    before = _raw_state()
+    assert main(["add", "--text", str(copy), "--date", "2031-05-04"]) == 2
+    assert "already imported as 'alphaland-syldavie'" in capsys.readouterr().err
+    assert _raw_state() == before
+
+
+def test_count_text_title_keeps_the_heading_rule(statement, capsys):
+    tokens = []
+    for extra in ([], ["--text-title", "Titre donné"]):
+        assert main(["-q", "count", "--text", str(statement), *extra]) == 0
+        tokens.append({r["tokens"] for r in csv.DictReader(capsys.readouterr().out.splitlines())})
+    assert tokens[0] == tokens[1]  # the heading line is dropped whatever title is given
+
+
+def test_a_refused_run_writes_nothing(statement, project, capsys):
+    code = main(["run", "--text", str(statement), "--date", "2031-05-04", "-p", "lang=de"])
+    assert code == 2
+    assert not (project / "reports" / "texts").exists()
+
+
+def test_an_empty_project_says_how_to_analyse_a_text(project, capsys):
+    assert main(["compare"]) == 2
+    assert "run --text FILE" in capsys.readouterr().err
+
+
+def test_the_commands_of_the_project_readme_parse(project):
+    import shlex
+
+    from analysis.cli import build_parser
+
+    lines = [line.strip(" `") for line in (project / "README.md").read_text(encoding="utf-8").splitlines()
+             if line.strip(" `").startswith("analysis ")]  # fmt: skip
+    assert len(lines) >= 2
+    for line in lines:
+        build_parser().parse_args(shlex.split(line)[1:])  # SystemExit (exit 2) if a command is wrong

@@ -464,7 +464,8 @@ def corpus_clean(
         mode = title_mode(getattr(doc, "genre", None), title)
         modes.append(mode)
         result = clean_text(
-            doc.text, language=doc.language, title=doc.title, steps=steps, boilerplate=boilerplate,
+            doc.text, language=doc.language, title=getattr(doc, "heading", "") or doc.title, steps=steps,
+            boilerplate=boilerplate,
             title_mode=mode,
         )  # fmt: skip
         for entry in result.audit:

@@ -15,15 +15,11 @@ import sys
 from pathlib import Path
 
 from analysis import __version__, config
-from analysis.cli_text import load_documents, own_text
+from analysis.cli_text import UsageError, load_documents, own_text
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_TERMINATED = 0, 1, 2, 3, 143
-
-
-class UsageError(ValueError):
-    """Bad input given on the command line."""
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -147,13 +143,19 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     own = own_text(args, UsageError)
     corp = corpus_clean(load_documents(args.documents, args.corpus, args.language, own), title=args.title)
     toks = tokens(corp)
+    if "lemma:" in args.pattern:  # a pattern on lemmas: the tokens need theirs
+        from analysis.lemmas import tokens_lemmatize
+
+        toks = tokens_lemmatize(toks)
     dic = dictionary(args.dictionary) if args.dictionary else None
     if dic is not None and "_" in args.pattern and args.pattern not in dic.theme_ids():
         raise UsageError(
             f"{args.dictionary}: no theme {args.pattern!r} (themes: {', '.join(dic.theme_ids())})"
         )
     try:
-        table = kwic(toks, args.pattern, dictionary=dic, window=args.window)
+        table = kwic(
+            toks, args.pattern, dictionary=dic, window=args.window, sort=args.sort, context=args.context
+        )
     except ValueError as exc:  # a pattern the dictionary rules cannot read
         raise UsageError(f"kwic: pattern {args.pattern!r}: {exc}") from exc
     if args.format == "csv":
@@ -279,6 +281,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if taken:
             raise UsageError(f"run: --text FILE is the focus; do not also give -p {' -p '.join(taken)}")
         from analysis.ingest import statement_corpus
+        from analysis.runs.params import validate_parameters
+
+        # bad parameters are refused before the statement's corpus folder is written
+        validate_parameters(params, sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")))
 
         own = statement_corpus(args.text, **statement_options(args))
         params.update(focus_id=str(own.docs["doc_id"].iloc[0]), corpus_manifest=str(own.manifest))
@@ -382,13 +388,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("local", "dask"), default="local", help="engine for --source")
     p.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
     _csv_option(p)
-    add_statement_options(p, title=False, language=False)
+    add_statement_options(p, title=True, language=False, prefixed=("title",))
     p.set_defaults(func=cmd_count)
 
     p = sub.add_parser("kwic", help="keywords in context for a pattern or a theme id")
     p.add_argument("pattern", help="word, glob (ukrain*), phrase, or theme id with --dictionary")
-    p.add_argument("documents", nargs="*", metavar="DOC_ID_OR_FILE")
-    p.add_argument("--window", type=int, default=8, help="tokens each side")
+    p.add_argument("documents", nargs="*", metavar="DOC_ID_OR_FILE", help="before or after the options")
+    p.add_argument("--window", type=int, default=8, help="tokens each side (ignored with --context sentence)")
+    p.add_argument(
+        "--sort", choices=("position", "left", "right", "keyword"), default="position",
+        help="order of the lines: document and position (default), left context from the word before the "
+        "keyword outwards (L1, L2...), right context (R1, R2...), or keyword; case and accents ignored",
+    )  # fmt: skip
+    p.add_argument(
+        "--context", choices=("window", "sentence"), default="window",
+        help="window: --window tokens each side (default); sentence: the whole sentence of each hit",
+    )  # fmt: skip
     p.add_argument("--dictionary", help="dictionary YAML (to look up a theme id)")
     p.add_argument("--corpus", help="manifest CSV")
     p.add_argument("--language", choices=config.LANGUAGES)
@@ -396,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output")
     _title_option(p)
     _csv_option(p)
-    add_statement_options(p, title=False, language=False)
+    add_statement_options(p, title=True, language=False, prefixed=("title",))
     p.set_defaults(func=cmd_kwic)
 
     p = sub.add_parser("reference", help="build or check the shipped reference features")
@@ -451,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--output")
     _csv_option(p)
-    add_statement_options(p, title=False, prefixed=("parties", "genre"))
+    add_statement_options(p, title=True, prefixed=("parties", "genre", "title"))
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -469,9 +484,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_statement_options(p, title=True)
     p.set_defaults(func=cmd_run)
     add_project_parsers(sub)
+    from analysis.collocations import add_collocations_parser
     from analysis.fetch import add_fetch_parser
 
     add_fetch_parser(sub)
+    add_collocations_parser(sub)
+    from analysis.lemmas import add_lemmas_parser
+
+    add_lemmas_parser(sub)
 
     p = sub.add_parser("bench", help="benchmark on real text (../shared/bench) against baselines and peers")
     p.add_argument("--scale", default="1,4,16", help="corpus repetition factors (default 1,4,16)")
@@ -538,7 +558,16 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         config.use_project(known.project)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # documents may come after options (`kwic 'ukrain*' --window 8 DOC`): argparse leaves those
+    # of count and kwic over (and all after a `--`); anything else left over is an error, as parse_args says
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "command", None) in ("count", "kwic"):
+        cut = extra.index("--") if "--" in extra else len(extra)
+        before, after = extra[:cut], extra[cut + 1 :]
+        args.documents = [*args.documents, *(a for a in before if not a.startswith("-")), *after]
+        extra = [a for a in before if a.startswith("-")]
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for handler in logging.root.handlers:  # a run lowers the package level for its run.log

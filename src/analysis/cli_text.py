@@ -20,6 +20,11 @@ from analysis import config
 
 logger = logging.getLogger(__name__)
 
+
+class UsageError(ValueError):
+    """Bad input given on the command line (exit 2)."""
+
+
 _FIELDS = ("title", "id", "date", "language", "parties", "genre", "source_url", "publisher", "license",
            "notes")  # fmt: skip
 

@@ -296,7 +296,11 @@ def _full_text_corpus(
         raise SelectionError(str(exc)) from None
     corp = corpus(corpus_manifest)
     if focus_id not in set(corp.docs["doc_id"]):
-        raise SelectionError(f"{corp.manifest}: no document with id {focus_id!r} (the focus)")
+        hint = "" if len(corp.docs) else (
+            "; the manifest is empty: analyse a text with `analysis run --text FILE --date YYYY-MM-DD`, "
+            "or import it with `analysis add --text FILE` or `analysis fetch URL`"
+        )  # fmt: skip
+        raise SelectionError(f"{corp.manifest}: no document with id {focus_id!r} (the focus){hint}")
     full = corpus_subset(corp, ids=[focus_id])
     if reference_manifest:
         extra = corpus(reference_manifest)

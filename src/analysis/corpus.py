@@ -5,8 +5,9 @@ A manifest is a CSV file with one row per document. Required columns: ``id``,
 Optional: ``parties`` (``;``-separated), ``genre``, ``source_url`` (or
 ``source``), ``publisher``, ``license`` (or ``licence``), ``path`` (relative to
 the manifest; default ``texts/<id>.txt`` then ``<id>.txt``), ``complete``,
-``notes``. The shared reference manifest (``../shared/corpus/manifest.csv``)
-is read as it is.
+``notes``, ``heading`` (the text's own title line when ``title`` says something
+else: the cleaning recognises that line as the title line). The shared reference
+manifest (``../shared/corpus/manifest.csv``) is read as it is.
 
 All problems of a manifest are collected and reported together, each with the
 file, the CSV line and the field; one bad file never silently drops the others
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 REQUIRED_FIELDS = ("id", "title", "date", "language")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
 ALIASES = {"source": "source_url", "licence": "license", "doc_id": "id"}
 GENRES = (
     "joint_statement",
@@ -230,6 +232,9 @@ def _validate(manifest: Path, rows: list[dict[str, str]]) -> list[Problem]:
             if not rec.get(f):
                 problems.append(Problem(str(manifest), line, f, "required field is empty"))
         doc_id = rec.get("id", "")
+        if doc_id and not _ID.fullmatch(doc_id):
+            why = "an id is letters, digits, '-', '_' and '.', first a letter or digit (a file name)"
+            problems.append(Problem(str(manifest), line, "id", f"{doc_id!r}: {why}"))
         if doc_id:
             if doc_id in seen:
                 problems.append(
@@ -371,6 +376,7 @@ def corpus(
                 "license": rec.get("license", ""),
                 "complete": rec.get("complete", "") or "yes",
                 "notes": rec.get("notes", ""),
+                "heading": unicodedata.normalize("NFC", rec.get("heading", "")),
                 "path": str(path),
                 "encoding": encoding,
                 "sha256": sha256_file(path),
@@ -398,6 +404,7 @@ def corpus(
             "license",
             "complete",
             "notes",
+            "heading",
             "path",
             "encoding",
             "sha256",

@@ -47,16 +47,13 @@ __all__ = ["MANIFEST_COLUMNS", "raw_add", "statement_corpus", "statement_documen
 
 MANIFEST_COLUMNS: tuple[str, ...] = (
     "id", "title", "date", "parties", "language", "genre", "source_url", "publisher", "license", "path",
-    "complete", "notes",
+    "complete", "notes", "heading",
 )  # fmt: skip
 """The columns of a manifest the project writes (those of ``data/raw/manifest.csv``)."""
-METADATA_FIELDS: tuple[str, ...] = tuple(c for c in MANIFEST_COLUMNS if c != "path")
+METADATA_FIELDS: tuple[str, ...] = tuple(c for c in MANIFEST_COLUMNS if c not in ("path", "heading"))
 """What a user may give for a statement (options or the file beside it)."""
 PROVENANCE_COLUMNS: tuple[str, ...] = ("retrieved_at", "sha256", "extractor")
 """Columns an import adds: when and how the text was obtained, and its sha256."""
-
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
 
 
 def _slug(stem: str) -> str:
@@ -109,11 +106,19 @@ def _sidecar(path: Path) -> tuple[dict[str, str], Path | None]:
 
 
 def _plain(value: Any) -> str:
+    """A metadata value on one line: lists joined with "; ", control and bidi characters removed.
+
+    Examples
+    --------
+    >>> _plain(["Alphaland", "Syldavie"]), _plain("Ligne un\\nligne\\u202edeux")
+    ('Alphaland; Syldavie', 'Ligne un lignedeux')
+    """
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return "; ".join(str(v).strip() for v in value)
-    return str(value).strip()  # YAML dates become YYYY-MM-DD
+        return "; ".join(_plain(v) for v in value)
+    text = "".join(c for c in str(value) if unicodedata.category(c) not in ("Cc", "Cf") or c in "\t\n\r")
+    return " ".join(text.split())  # YAML dates become YYYY-MM-DD
 
 
 def statement_metadata(path: Path | str, *, require_date: bool = True, **given: Any) -> dict[str, str]:
@@ -162,6 +167,7 @@ def statement_metadata(path: Path | str, *, require_date: bool = True, **given: 
     meta = {k: _plain(v) for k, v in side.items()}
     meta.update({k: _plain(v) for k, v in given.items() if v not in (None, "", [])})
     where = safe_path(side_path or path)
+    heading = title_line(text) or ""
     row = {
         "id": meta.get("id") or _slug(path.stem),
         "title": meta.get("title") or title_line(text) or path.stem,
@@ -175,15 +181,14 @@ def statement_metadata(path: Path | str, *, require_date: bool = True, **given: 
         "path": path.name,
         "complete": meta.get("complete") or "yes",
         "notes": meta.get("notes", ""),
+        # a title given beside the text's own title line: the cleaning still knows that line
+        "heading": heading if meta.get("title") and heading and heading != meta.get("title") else "",
     }
     if "language" not in meta:
         logger.info("%s: language detected as %s (give --language to set it)", where, row["language"])
     problems = [] if row["date"] or not require_date else [
         Problem(str(path), None, "date", f"no date: give --date YYYY-MM-DD (or date: in {path.stem}.yaml)")
     ]  # fmt: skip
-    if not _ID.fullmatch(row["id"]):
-        why = "an id is letters, digits, '-', '_' and '.', starting with a letter or digit (it names a file)"
-        problems.append(Problem(str(path), None, "id", f"{row['id']!r}: {why}"))
     problems += [p for p in _validate(path, [{**row, "_line": "0"}]) if row["date"] or p.field != "date"]
     if problems:
         # the row is not a CSV line: name the field only
@@ -211,7 +216,7 @@ def statement_documents(path: Path | str, **given: Any) -> Corpus:
     row = statement_metadata(path, require_date=False, **given)
     corp = corpus_from_files([path], language=row["language"])
     docs = corp.docs.copy()
-    for col in METADATA_FIELDS:
+    for col in (*METADATA_FIELDS, "heading"):
         if col != "id" and col != "language":
             docs[col] = row[col]
     docs["doc_id"] = row["id"]
@@ -337,6 +342,17 @@ def raw_add(
         if any(r.get("id") == doc_id for r in rows):
             raise FileExistsError(
                 f"{safe_path(manifest)}: id {doc_id!r} is already imported; give another --id"
+            )
+    digest = hashlib.sha256(data).hexdigest()
+    for r in rows:  # the same text under another id would be counted twice
+        stored = raw / r["path"] if r.get("path") else None
+        known = r.get("sha256") or (
+            hashlib.sha256(stored.read_bytes()).hexdigest() if stored is not None and stored.is_file() else ""
+        )
+        if known == digest:
+            raise FileExistsError(
+                f"{safe_path(manifest)}: the same text is already imported as {r.get('id')!r} "
+                f"(sha256 {digest[:12]}); an import never counts a text twice"
             )
     files = {f"{doc_id}.txt": data, **(extra or {})}
     existing = [name for name in files if (raw / name).exists()]

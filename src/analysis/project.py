@@ -38,7 +38,7 @@ _README = """# {name}
 A project folder of diplotext (`analysis` {version}), made on {date}.
 
 - `data/raw/`: your statements. Import a text with
-  `analysis add my_statement.txt --title "…" --date 2031-05-04 --language fr --parties "Alphaland; Syldavie"`
+  `analysis add --text my_statement.txt --title "…" --date 2031-05-04 --parties "Alphaland; Syldavie"`
   or a web page with `analysis fetch URL`; both refuse to overwrite.
 - `reports/`: each run's folder (`reports/runs/…`) and `reports/latest`.
 - `notebooks/`: the analysis chain, to open in JupyterLab or run with papermill.

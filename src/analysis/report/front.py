@@ -276,7 +276,11 @@ def what_analysed(comp: Comparison, lang: str = "fr") -> list[str]:
     """
     t = _t(lang)
     focus, frame, dic = comp.focus, comp.frame, comp.dictionary
-    source = str(focus.get("publisher") or "") or t["no_source"]
+    from urllib.parse import urlsplit
+
+    # the publisher, else the site of the source's address, else "not given"
+    site = urlsplit(str(focus.get("source_url") or "")).netloc.removeprefix("www.")
+    source = str(focus.get("publisher") or "") or site or t["no_source"]
     fields = {"source": source, "date": fmt_date(str(focus.get("date", "")), lang) or "–",
               "words": _n(int(focus.get("n_tokens", 0)), lang),
               "title": str(focus.get("title", "")),

@@ -205,15 +205,22 @@ def write_tables_dialect(run_dir: Path | str, dialect: str) -> Path:
     >>> (write_tables_dialect(run_dir, "excel-fr") / "t.csv").read_bytes().decode("utf-8-sig")
     'theme;rate\\nénergie;0,5\\n'
     """
-    import pandas as pd
+    from analysis.store import CSV_DIALECTS, atomic_open
 
-    from analysis.store import write_csv
-
+    flavour = CSV_DIALECTS[dialect]
     folder = Path(run_dir) / "tables"
     out = folder / dialect
     for path in sorted(folder.glob("*.csv")):
-        df = pd.read_csv(path, keep_default_na=False, encoding="utf-8-sig")
-        write_csv(df, out / path.name, dialect=dialect)
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        # each field keeps its text; a number written as a float takes the dialect's decimal mark
+        converted = [
+            [v.replace(".", str(flavour["decimal"])) if isinstance(_cell(v), float) else v for v in row]
+            for row in rows
+        ]
+        encoding = "utf-8-sig" if flavour["bom"] else "utf-8"
+        with atomic_open(out / path.name, encoding=encoding) as fh:
+            csv.writer(fh, delimiter=str(flavour["sep"]), lineterminator="\n").writerows(converted)
     logger.info("tables copied as %s CSV into %s", dialect, out)
     return out
 

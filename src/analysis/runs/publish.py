@@ -38,7 +38,7 @@ from analysis.runs.errors import RunError
 logger = logging.getLogger(__name__)
 
 VERSIONED_PACKAGES = (
-    "analysis",
+    "diplotext",
     "pandas",
     "numpy",
     "papermill",
@@ -50,8 +50,10 @@ VERSIONED_PACKAGES = (
     "nltk",
     "pyyaml",
     "weasyprint",
+    "trafilatura",
+    "simplemma",
 )
-"""Packages whose version goes into ``manifest.json``."""
+"""Packages whose version goes into ``manifest.json`` (and ``analysis``, the import package's own)."""
 
 _RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -74,7 +76,9 @@ def _sha256(path: Path) -> str:
 
 
 def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+    from analysis import __version__
+
+    versions = {"python": platform.python_version(), "analysis": __version__}
     for name in VERSIONED_PACKAGES:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             versions[name] = importlib.metadata.version(name)
