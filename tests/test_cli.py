@@ -22,8 +22,8 @@ from analysis.cli import main
 from analysis.corpus import TextError
 from analysis.tokens import tokens
 
-SUBCOMMANDS = ("clean", "tokens", "count", "kwic", "reference", "compare", "run", "bench", "init", "add", "fetch",
-               "collocations", "lemmas")  # fmt: skip
+SUBCOMMANDS = ("clean", "tokens", "count", "kwic", "reference", "compare", "run", "bench", "init", "add",
+               "fetch", "collocations", "lemmas")  # fmt: skip
 
 DICT = """\
 name: synthetic_cli

@@ -231,7 +231,7 @@ def test_run_help_lists_every_notebook_parameter(capsys):
         main(["run", "--help"])
     out = capsys.readouterr().out
     names = set()
-    for nb in config.NOTEBOOKS_DIR.glob("*.ipynb"):
+    for nb in config.report_notebooks():
         names |= set(declared_parameters(nb)) - {"output_dir"}
     assert names and all(f"\n  {n} (" in out for n in names)
     assert "--text FILE" in out and "--date DATE" in out

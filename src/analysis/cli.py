@@ -284,7 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from analysis.runs.params import validate_parameters
 
         # bad parameters are refused before the statement's corpus folder is written
-        validate_parameters(params, sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")))
+        validate_parameters(params, config.report_notebooks())
 
         own = statement_corpus(args.text, **statement_options(args))
         params.update(focus_id=str(own.docs["doc_id"].iloc[0]), corpus_manifest=str(own.manifest))

@@ -226,7 +226,7 @@ def notebook_parameters(notebooks: list[Path] | None = None) -> list[dict[str, s
     True
     """
     seen: dict[str, dict[str, str]] = {}
-    for nb in notebooks if notebooks is not None else sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+    for nb in notebooks if notebooks is not None else config.report_notebooks():
         try:
             cells = json.loads(Path(nb).read_text(encoding="utf-8"))["cells"]
         except (OSError, ValueError, KeyError):

@@ -141,6 +141,22 @@ ABBREVIATIONS_FILE: Path = RESOURCES_DIR / "abbreviations.yaml"
 TEMPLATES_DIR: Path = RESOURCES_DIR / "templates"
 
 
+REPORT_NOTEBOOKS: tuple[str, ...] = ("01_cleaning.ipynb", "02_themes.ipynb", "03_comparison.ipynb",
+                                     "04_report.ipynb")  # fmt: skip
+"""The notebooks a report run executes, in order (``05_explore`` is for JupyterLab and plain papermill)."""
+
+
+def report_notebooks() -> list[Path]:
+    """The report chain's notebooks present in ``NOTEBOOKS_DIR``, in order.
+
+    Examples
+    --------
+    >>> [p.name for p in report_notebooks()][-1]
+    '04_report.ipynb'
+    """
+    return [NOTEBOOKS_DIR / name for name in REPORT_NOTEBOOKS if (NOTEBOOKS_DIR / name).is_file()]
+
+
 DEFAULT_FOCUS_ID: str = "fr-ca-2024-09-26-press-fr"
 """The document the default run analyses: the seed press article."""
 

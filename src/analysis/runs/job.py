@@ -271,7 +271,7 @@ def run_report(params: dict[str, Any] | None = None, **options: Any) -> Path:
     # (unknown focus, no reference left, a bad manifest or dictionary are bad input, exit 2)
     t0 = time.monotonic()
     total = float(options.get("total_timeout", 1800))
-    notebooks = options.get("notebooks") or sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+    notebooks = options.get("notebooks") or config.report_notebooks()
     resolved, _per_notebook = validate_parameters(params or {}, notebooks)
     if {"focus_id", "reference_language", "since"} <= set(resolved):
         keys = ("focus_id", "corpus_manifest", "dictionary_path", "reference_language", "reference_parties",

@@ -138,8 +138,7 @@ def _kernel_manager_class(log_path: Path) -> type:
 
 
 def _default_notebooks() -> list[Path]:
-    folder = config.NOTEBOOKS_DIR
-    return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    return config.report_notebooks()
 
 
 def run(
@@ -166,7 +165,7 @@ def run(
         anything starts. Each notebook receives only the ones it declares, plus
         ``output_dir`` (the run folder) if it declares ``output_dir``.
     notebooks : list of Path or None
-        Notebooks to run in order; default the sorted ``*.ipynb`` of ``config.NOTEBOOKS_DIR``.
+        Notebooks to run in order; default the report chain (``config.REPORT_NOTEBOOKS``).
     runs_dir, latest, lock_file : Path or None
         Where run folders go, the symlink switched on success, the lock file (default
         ``reports/runs``, ``reports/latest`` and ``reports/.run.lock`` of the project folder).
