@@ -30,10 +30,15 @@ _LAZY = {
     "corpus_clean": "analysis.clean",
     "tokens_lookup": "analysis.lookup",
     "kwic": "analysis.kwic",
+    "tokens_lemmatize": "analysis.lemmas",
+    "lemma_counts": "analysis.lemmas",
     # analyses
     "textstat_keyness": "analysis.textstat",
     "textstat_theme_comparison": "analysis.textstat",
     "textstat_similarity": "analysis.textstat",
+    "textstat_collocations": "analysis.collocations",
+    "textstat_frequency": "analysis.collocations",
+    "textstat_ngram_keyness": "analysis.collocations",
 }
 
 

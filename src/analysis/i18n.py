@@ -177,6 +177,9 @@ FRONT: dict[str, dict[str, str]] = _PROSE["front"]
 NOTES: dict[str, dict[str, str]] = _PROSE["notes"]
 """What the reader of a comparison must know (:class:`analysis.compare.Comparison` ``notes``)."""
 
+EXPLORE: dict[str, dict[str, str]] = _PROSE["explore"]
+"""The run's offline HTML explorer and the JupyterLab widgets (:mod:`analysis.explorer`)."""
+
 FIGURES: dict[str, dict[str, str]] = {
     "fr": {
         "rate": f"Taux pour 1{NNBSP}000{NBSP}mots",
@@ -234,7 +237,7 @@ MONTHS: dict[str, tuple[str, ...]] = {
 _CATALOGUES: dict[str, Mapping[str, Any]] = {
     "report": REPORT, "brief": BRIEF, "columns": COLUMNS, "genres": GENRES, "cleaning_steps": CLEANING_STEPS,
     "method": METHOD, "findings": FINDINGS, "front": FRONT, "notes": NOTES, "figures": FIGURES,
-    "months": MONTHS,
+    "months": MONTHS, "explore": EXPLORE,
 }  # fmt: skip
 
 

@@ -420,11 +420,15 @@ class Brief:
         excerpts = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
         excerpts.insert(2, "theme_label", excerpts["theme"].map(lambda t: self.labels.get(t, t)))
         write_csv(excerpts, self.folder / "tables" / "kwic.csv")
+        from analysis.explorer import EXPLORER_FILE, write_explorer
+
+        write_explorer(self.comp, self.folder / EXPLORER_FILE, self.lang, window=self.kwic_window)
         cap = self.t["kwic_cap"].format(n=self.kwic_window)
         headers = i18n.COLUMNS[self.lang]["kwic"]
         return concat(
             annex_heading("kwic", self.lang),
             kwic_block(excerpts, caption=cap, lang=self.lang, label="theme_label", headers=headers),
+            note(self.t["explorer_note"].format(file=EXPLORER_FILE)),
         )
 
     def similarity(self, top: int = 12) -> Block:
