@@ -97,3 +97,32 @@ def test_explorer_without_a_theme_asks_to_choose_one(comp, tmp_path):
     page = write_explorer(comp, tmp_path / "explorer.html", "en")
     dom = _dom(exe, page.as_uri())
     assert "Choose a theme." in dom and 'class="kw"' not in dom
+
+
+def test_widgets_show_the_passages_of_the_theme_chosen(comp):
+    from analysis.explore_widgets import explore_widget
+
+    ex = explore_widget(comp.focus_id, corpus_manifest=comp.corpus.manifest, lang="fr")
+    ex.themes.value = "ukraine"
+    assert ex.passages.value.count("<li>") == 2  # hand count
+    assert "&lt;/script&gt;" in ex.summary.value  # the hostile title is escaped
+    ex.themes.value = "cyber_tech"
+    assert "Aucune mention" in ex.passages.value
+    same_language = ex.comparison.frame["n_documents"]
+    ex.frame.value = "all"  # the references change: the comparison is computed again
+    assert ex.comparison.frame["n_documents"] > same_language
+
+
+def test_word_cloud_draws_the_words_given(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from analysis.textplot_cloud import textplot_wordcloud
+
+    freq = pd.DataFrame({"feature": ["coopération", "sécurité", "Syldavie"], "frequency": [9, 4, 1]})
+    fig = textplot_wordcloud(freq, lang="fr")
+    image = fig.axes[0].images[0].get_array()
+    assert (np.asarray(image) < 250).any()  # something is drawn on the white background
+    assert fig.axes[0].get_title(loc="left").startswith("Les mots les plus fréquents")
+    with pytest.raises(ValueError):
+        textplot_wordcloud(freq.iloc[0:0])
