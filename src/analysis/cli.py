@@ -338,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> p.parse_args(["count", "--by", "pattern"]).by
     'pattern'
     """
-    from analysis.cli_text import add_project_parsers, add_statement_options, run_epilog
+    from analysis.cli_text import add_statement_options, run_epilog
 
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -483,15 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
     _csv_option(p, "run's tables: also copies in tables/<dialect>/; tables/tables.xlsx is always written")
     add_statement_options(p, title=True)
     p.set_defaults(func=cmd_run)
-    add_project_parsers(sub)
-    from analysis.collocations import add_collocations_parser
-    from analysis.fetch import add_fetch_parser
+    from analysis.cli_commands import add_subcommands
 
-    add_fetch_parser(sub)
-    add_collocations_parser(sub)
-    from analysis.lemmas import add_lemmas_parser
-
-    add_lemmas_parser(sub)
+    add_subcommands(sub)  # init, add, fetch, collocations, lemmas, specificities
 
     p = sub.add_parser("bench", help="benchmark on real text (../shared/bench) against baselines and peers")
     p.add_argument("--scale", default="1,4,16", help="corpus repetition factors (default 1,4,16)")

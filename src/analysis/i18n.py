@@ -180,6 +180,9 @@ NOTES: dict[str, dict[str, str]] = _PROSE["notes"]
 EXPLORE: dict[str, dict[str, str]] = _PROSE["explore"]
 """The run's offline HTML explorer and the JupyterLab widgets (:mod:`analysis.explorer`)."""
 
+EXPLORE_FIGURES: dict[str, dict[str, str]] = _PROSE["explore_figures"]
+"""Axis titles and legends of the CA map and the dendrogram (:mod:`analysis.textplot_explore`)."""
+
 FIGURES: dict[str, dict[str, str]] = {
     "fr": {
         "rate": f"Taux pour 1{NNBSP}000{NBSP}mots",
@@ -237,7 +240,7 @@ MONTHS: dict[str, tuple[str, ...]] = {
 _CATALOGUES: dict[str, Mapping[str, Any]] = {
     "report": REPORT, "brief": BRIEF, "columns": COLUMNS, "genres": GENRES, "cleaning_steps": CLEANING_STEPS,
     "method": METHOD, "findings": FINDINGS, "front": FRONT, "notes": NOTES, "figures": FIGURES,
-    "months": MONTHS, "explore": EXPLORE,
+    "months": MONTHS, "explore": EXPLORE, "explore_figures": EXPLORE_FIGURES,
 }  # fmt: skip
 
 
