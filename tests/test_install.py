@@ -107,6 +107,13 @@ def test_init_then_run_text_then_plain_papermill_in_a_temporary_folder(installed
              "-p", "focus_id", "statement", "-p", "corpus_manifest", corpus_manifest,
              "-p", "output_dir", str(study / "reports" / "scratch"), cwd=study)  # fmt: skip
     assert (study / "reports" / "scratch" / "tables").is_dir()
+    # 05_explore ran too: its figures, its tables and the offline explorer
+    scratch = study / "reports" / "scratch"
+    for name in ("figures/explore_ca.png", "figures/explore_dendrogram.png", "figures/explore_wordcloud.png",
+                 "explorer.html"):  # fmt: skip
+        assert (scratch / name).stat().st_size > 500, name
+    header = (scratch / "tables" / "explore_collocations.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("collocation,count")  # the synthetic text is too short for a collocation
 
 
 PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">

@@ -61,16 +61,23 @@ def textplot_wordcloud(
     from matplotlib import font_manager
     from wordcloud import WordCloud
 
-    from analysis.style import figure_style
+    from analysis.style import OKABE_ITO, figure_style
 
     top = frequencies.nlargest(max_words, "frequency")
     if top.empty:
         raise ValueError("no word to draw: the frequency table is empty")
     words = {str(f): float(n) for f, n in zip(top["feature"], top["frequency"], strict=True)}
     font = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    # dark colours of the colour-blind-safe palette, by rank: readable on white, no yellow
+    palette = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple", "black")]
+    rank = {word: i for i, word in enumerate(words)}
+
+    def colour(word: str, **_: Any) -> str:
+        return palette[rank.get(word, 0) % len(palette)]
+
     with figure_style():
         cloud = WordCloud(width=1400, height=700, background_color="white", font_path=font, random_state=0,
-                          colormap="cividis", prefer_horizontal=0.95, max_words=max_words,
+                          color_func=colour, prefer_horizontal=0.95, max_words=max_words,
                           collocations=False).generate_from_frequencies(words)  # fmt: skip
         if ax is None:
             fig, ax = plt.subplots(figsize=(7, 3.6))

@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import logging
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -415,7 +416,8 @@ def textplot_dendrogram(
             ax.scatter([0.0] * len(marked), marked, s=22, color=FOCUS_COLOUR, zorder=4, clip_on=False)
         method = ui.get(cluster_result.method, cluster_result.method)
         metric = ui.get(cluster_result.metric, cluster_result.metric)
-        xlabel = ui["height"].format(method=method, metric=metric)
+        # the axis is narrow beside the labels: the title on lines of at most 32 characters
+        xlabel = "\n".join(textwrap.wrap(ui["height"].format(method=method, metric=metric), 32))
         if np.isfinite(cluster_result.cophenetic):
             value = i18n.fmt_fixed(cluster_result.cophenetic, lang, 2)
             xlabel += "\n" + ui["cophenetic"].format(value=value)
