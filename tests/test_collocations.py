@@ -351,3 +351,56 @@ def test_command_refuses_bad_options():
         args = _parser().parse_args(argv)
         with pytest.raises(UsageError):
             args.func(args)
+
+
+# ----------------------------------------------------------------- keyness against the shipped set
+def test_ngram_keyness_against_the_shipped_bigrams():
+    import pandas as pd
+
+    from analysis import config
+    from analysis.collocations import textstat_ngram_keyness
+    from analysis.reference import reference_set
+    from analysis.tokens import tokens
+
+    text = ("Les forces armées de la Syldavie. Les forces armées de l'Alphaland. "
+            "Les forces armées des deux pays coopèrent.")  # fmt: skip
+    toks = tokens(pd.DataFrame({"doc_id": ["syl"], "language": ["fr"], "text": [text]}))
+    ref = reference_set().subset(language="fr")
+    table = textstat_ngram_keyness(toks, "syl", reference=ref, min_count=1)
+    row = table[table["ngram"] == "forces armées"].iloc[0]  # shown as the text writes it
+    # independent: the parquet file read directly, summed over the French documents
+    raw = pd.read_parquet(config.REFERENCE_DIR / "bigram_counts.parquet")
+    french = set(pd.read_csv(config.REFERENCE_DIR / "documents.csv").query("language == 'fr'")["doc_id"])
+    raw = raw[raw["doc_id"].isin(french)]
+    assert int(row["focus_count"]) == 3  # hand count
+    assert int(row["reference_count"]) == int(raw.loc[raw["ngram"] == "forces armees", "count"].sum()) > 0
+    assert int(row["reference_tokens"]) == int(raw["count"].sum())
+    # content bigrams of the focus, by hand: "forces armées" ×3, "deux pays", "pays coopèrent"
+    # ("armées de", "de la"... have a function word at an edge): 3 + 2
+    assert int(row["focus_tokens"]) == 5
+    with pytest.raises(ValueError, match="bigrams only"):
+        textstat_ngram_keyness(toks, "syl", reference=ref, n=3)
+
+
+def test_shipped_bigram_counts_equal_a_plain_count_of_a_shared_text(shared_manifest):
+    import pandas as pd
+
+    from analysis.clean import corpus_clean
+    from analysis.corpus import corpus, corpus_subset
+    from analysis.reference import reference_set
+    from analysis.tokens import tokens
+
+    ref = reference_set()
+    corp = corpus(shared_manifest)
+    doc_id = sorted(set(corp.docs["doc_id"]) & set(ref.bigram_counts["doc_id"]))[0]
+    data = tokens(corpus_clean(corpus_subset(corp, ids=[doc_id]))).data
+    # independent count: consecutive word tokens of one sentence, neither a stopword, by a plain loop
+    rows = list(data.sort_values("position").itertuples())
+    expected: dict[str, int] = {}
+    for a, b in zip(rows, rows[1:], strict=False):
+        same_run = b.position == a.position + 1 and a.sentence == b.sentence and a.paragraph == b.paragraph
+        if a.kind != "punct" and b.kind != "punct" and same_run and not a.is_stop and not b.is_stop:
+            expected[f"{a.key} {b.key}"] = expected.get(f"{a.key} {b.key}", 0) + 1
+    shipped = ref.bigram_counts[ref.bigram_counts["doc_id"] == doc_id]
+    assert dict(zip(shipped["ngram"], shipped["count"].astype(int), strict=True)) == expected
+    assert isinstance(shipped, pd.DataFrame)

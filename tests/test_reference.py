@@ -32,7 +32,7 @@ from analysis.tokens import TOKENISER_VERSION, tokens
 
 BUILT_FILES = {
     "README.md", "build.json", "documents.csv", "phrase_counts.parquet", "theme_counts.parquet",
-    "token_counts.parquet",
+    "token_counts.parquet", "bigram_counts.parquet",
 }  # fmt: skip
 
 # --------------------------------------------------------------------------- synthetic data

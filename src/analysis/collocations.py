@@ -20,12 +20,12 @@ The cells come from marginal counts by inclusion-exclusion. ``count_nested`` dif
 from quanteda's (an occurrence overlapping any longer n-gram): here, the occurrences
 lying inside an occurrence of a longer *reported* collocation.
 
-**Multi-word keyness** (:func:`textstat_ngram_keyness`): the shipped reference set
-(:func:`analysis.reference.reference_set`) keeps per document the counts of token
-types and of the dictionary's multi-word patterns only (``phrase_counts.parquet``:
-``doc_id, language, pattern, count``), no general n-gram counts. N-gram keyness is
-therefore computed against full texts (the other documents of ``toks``, or another
-:class:`~analysis.tokens.Tokens`) with :func:`analysis.textstat.textstat_keyness`.
+**Multi-word keyness** (:func:`textstat_ngram_keyness`): against full texts (the other
+documents of ``toks``, or another :class:`~analysis.tokens.Tokens`), any n-gram length;
+against the shipped reference set (:func:`analysis.reference.reference_set`), its
+*content bigrams* (``bigram_counts.parquet``, :func:`ngram_counts`: two consecutive words
+of a sentence, neither a function word), the only n-grams it ships. The statistics are
+:func:`analysis.textstat.textstat_keyness`'s.
 
 References
 ----------
@@ -272,10 +272,18 @@ def textstat_collocations(
 
 
 # --------------------------------------------------------------------------- frequencies
-def _ngram_occurrences(toks: Tokens, n: int, by: str) -> tuple[pd.DataFrame, dict[tuple, str]]:
-    """One row per n-gram occurrence (``doc_id``, ``gram``) and the shown form of each n-gram."""
+def _ngram_occurrences(
+    toks: Tokens, n: int, by: str, *, content: bool = False
+) -> tuple[pd.DataFrame, dict[tuple, str]]:
+    """One row per n-gram occurrence (``doc_id``, ``gram``) and the shown form of each n-gram.
+
+    ``content``: only n-grams whose first and last words are not function words.
+    """
     words = _words(toks, by)
     starts = _starts(words, n)
+    if content:
+        stop = words["is_stop"].to_numpy()
+        starts = starts[~stop[starts] & ~stop[starts + n - 1]]
     grams = _grams(words["value"].to_numpy(), starts, n)
     display = _display(Counter(zip(grams, _grams(words["shown"].to_numpy(), starts, n), strict=True)))
     occ = pd.DataFrame({"doc_id": words["doc_id"].to_numpy()[starts], "gram": pd.Series(grams, dtype=object)})
@@ -353,6 +361,34 @@ def textstat_frequency(
     return out
 
 
+def ngram_counts(toks: Tokens, n: int = 2, *, content: bool = True) -> pd.DataFrame:
+    """Each document's n-gram counts on match keys: the n-gram features the reference set ships.
+
+    Only content n-grams by default: the first and the last word are not function words
+    ("intégrité territoriale", "forces armées"). They carry the multi-word keyness and
+    cannot be chained back into the sentences of the texts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``doc_id, ngram, count`` (``ngram``: the keys joined by a space), sorted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.tokens import tokens
+    >>> docs = pd.DataFrame({"doc_id": ["a"], "language": "fr",
+    ...                      "text": ["Les forces armées syldaves et les forces armées."]})
+    >>> ngram_counts(tokens(docs)).values.tolist()
+    [['a', 'armees syldaves', 1], ['a', 'forces armees', 2]]
+    """
+    n = _check_n(n, 1, 4, "n")
+    occ, _display = _ngram_occurrences(toks, n, "key", content=content)
+    occ["ngram"] = [" ".join(g) for g in occ["gram"]]
+    counts = occ.groupby(["doc_id", "ngram"], sort=True).size().rename("count").reset_index()
+    return counts.astype({"count": "int64"})
+
+
 # --------------------------------------------------------------------------- keyness
 def textstat_ngram_keyness(
     toks: Tokens,
@@ -364,10 +400,10 @@ def textstat_ngram_keyness(
     min_count: int = 3,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Keyness of a focus document's n-grams against full reference texts.
+    """Keyness of a focus document's n-grams against reference texts or the shipped set's bigrams.
 
-    The shipped reference set holds no n-gram counts (see the module docstring), so
-    the reference is made of full texts: by default the other documents of ``toks``.
+    The reference is full texts (by default the other documents of ``toks``) or the
+    shipped reference set's content bigrams (see the module docstring).
     The statistics are those of :func:`analysis.textstat.textstat_keyness`, on the
     2 x 2 table of one n-gram against all other n-grams of the same length (the
     ``*_tokens`` columns are numbers of n-grams, ``*_per_1000`` per 1,000 n-grams).
@@ -377,9 +413,12 @@ def textstat_ngram_keyness(
     toks : Tokens
         Tokens holding the focus document ``focus_id``.
     focus_id : str
-    reference : Tokens or sequence of str, optional
+    reference : Tokens, sequence of str or ReferenceSet, optional
         Reference documents: ids of ``toks``, or another ``Tokens`` (all its documents
-        but ``focus_id``). Default: every document of ``toks`` but the focus.
+        but ``focus_id``), or the shipped reference set (:func:`analysis.reference.reference_set`,
+        possibly ``.subset(language="fr")``): its content bigrams (:func:`ngram_counts`), so
+        ``n`` is 2 and the focus's bigrams are content bigrams too. Default: every document
+        of ``toks`` but the focus.
     n : int, default 2
         Length of the n-grams, 1 to 4.
     by : {"key", "lower", "surface"}, default "key"
@@ -408,6 +447,8 @@ def textstat_ngram_keyness(
     ids = set(toks.docs["doc_id"])
     if focus_id not in ids:
         raise ValueError(f"focus_id {focus_id!r} not found (documents: {sorted(ids)[:10]})")
+    if hasattr(reference, "bigram_counts"):  # the shipped reference set (features only)
+        return _keyness_against_set(toks, focus_id, reference, n, min_count=min_count, conf_level=conf_level)
     if isinstance(reference, Tokens):
         ref_toks = reference
         ref_ids = [d for d in reference.docs["doc_id"] if d != focus_id]
@@ -440,6 +481,34 @@ def textstat_ngram_keyness(
     table.attrs["method"] = {
         **table.attrs.get("method", {}), "n": n, "by": by, "focus_id": focus_id, "reference_ids": ref_ids,
         "totals": "numbers of n-grams of the same length",
+    }  # fmt: skip
+    return table
+
+
+def _keyness_against_set(
+    toks: Tokens, focus_id: str, ref: Any, n: int, *, min_count: int, conf_level: float
+) -> pd.DataFrame:
+    """Content bigrams of the focus against those the reference set ships."""
+    from analysis.textstat import textstat_keyness
+
+    if n != 2:
+        raise ValueError("the reference set ships bigrams only: give n=2 (or full reference texts)")
+    counts = ref.bigram_counts[ref.bigram_counts["doc_id"] != focus_id]
+    if counts.empty:
+        raise ValueError("the reference set holds no bigram counts (rebuild it: make reference)")
+    occ, display = _ngram_occurrences(toks, 2, "key", content=True)
+    focus = occ.loc[occ["doc_id"] == focus_id, "gram"]
+    if focus.empty:
+        raise ValueError(f"no content bigram in {focus_id!r}")
+    shown = {" ".join(g): display[g] for g in set(focus)}
+    fc = focus.map(" ".join).value_counts()
+    rc = counts.groupby("ngram")["count"].sum()
+    table = textstat_keyness(fc, len(focus), rc, int(rc.sum()), item="ngram", min_count=min_count,
+                             conf_level=conf_level)  # fmt: skip
+    table["ngram"] = table["ngram"].map(lambda k: shown.get(k, k))
+    table.attrs["method"] = {
+        **table.attrs.get("method", {}), "n": 2, "focus_id": focus_id, "reference": "shipped set",
+        "reference_documents": int(counts["doc_id"].nunique()), "totals": "numbers of content bigrams",
     }  # fmt: skip
     return table
 

@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"
 DOC_COLUMNS = [
     "doc_id", "title", "date", "parties", "n_parties", "format", "language", "genre", "complete",
     "source_url", "publisher", "license", "sha256", "n_tokens",
@@ -146,7 +146,8 @@ def reference_build(
         Manifest of the full texts (e.g. ``../shared/corpus/manifest.csv``).
     output_dir : path-like
         Where to write ``documents.csv``, ``token_counts.parquet``,
-        ``phrase_counts.parquet``, ``theme_counts.parquet``, ``build.json`` and ``README.md``.
+        ``phrase_counts.parquet``, ``theme_counts.parquet``, ``bigram_counts.parquet`` (content
+        bigrams), ``build.json`` and ``README.md``.
     dictionary_path : path-like
         Dictionary whose phrases and theme counts are stored.
     jsonl : list of path-like
@@ -191,6 +192,9 @@ def reference_build(
     docs["source_url"] = docs["source_url"].map(short_url)
     counts = key_counts(toks).sort_values(["doc_id", "key"]).reset_index(drop=True)
     phrases = phrase_counts(toks, dic)
+    from analysis.collocations import ngram_counts
+
+    bigrams = ngram_counts(toks, 2, content=True)
     doc_tokens = toks.docs[["doc_id", "n_tokens"]].rename(columns={"n_tokens": "tokens"})
     themes = (
         look.counts[["doc_id", "theme", "parent", "count"]]
@@ -216,11 +220,19 @@ def reference_build(
     write_csv(docs, output_dir / "documents.csv")
     write_parquet(counts, output_dir / "token_counts.parquet")
     write_parquet(phrases, output_dir / "phrase_counts.parquet")
+    write_parquet(bigrams, output_dir / "bigram_counts.parquet")
     write_parquet(themes, output_dir / "theme_counts.parquet")
     write_text(json.dumps(build, indent=2, sort_keys=True) + "\n", output_dir / "build.json")
     write_text(readme_text(docs, build), output_dir / "README.md")
     logger.info("reference set: %d documents written to %s", len(docs), output_dir)
     return output_dir
+
+
+def _no_bigrams() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({"doc_id": pd.Series(dtype=str), "ngram": pd.Series(dtype=str),
+                         "count": pd.Series(dtype="int64")})  # fmt: skip
 
 
 @dataclass
@@ -231,7 +243,7 @@ class ReferenceSet:
     ----------
     docs : pandas.DataFrame
         One row per document (see :data:`DOC_COLUMNS`).
-    token_counts, phrase_counts, theme_counts : pandas.DataFrame
+    token_counts, phrase_counts, theme_counts, bigram_counts : pandas.DataFrame
     build : dict
         Versions and dictionary hash of the build.
     folder : Path
@@ -244,6 +256,7 @@ class ReferenceSet:
     build: dict[str, Any]
     folder: Path
     history: list[dict[str, Any]] = field(default_factory=list)
+    bigram_counts: pd.DataFrame = field(default_factory=lambda: _no_bigrams())
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -259,6 +272,7 @@ class ReferenceSet:
             token_counts=self.token_counts[self.token_counts["doc_id"].isin(keep)].reset_index(drop=True),
             phrase_counts=self.phrase_counts[self.phrase_counts["doc_id"].isin(keep)].reset_index(drop=True),
             theme_counts=self.theme_counts[self.theme_counts["doc_id"].isin(keep)].reset_index(drop=True),
+            bigram_counts=self.bigram_counts[self.bigram_counts["doc_id"].isin(keep)].reset_index(drop=True),
             build=self.build,
             folder=self.folder,
             history=[*self.history, {"op": "reference_subset", **filters}],
@@ -288,6 +302,8 @@ def reference_set(folder: Path | str | None = None) -> ReferenceSet:
         token_counts=pd.read_parquet(folder / "token_counts.parquet"),
         phrase_counts=pd.read_parquet(folder / "phrase_counts.parquet"),
         theme_counts=pd.read_parquet(folder / "theme_counts.parquet"),
+        bigram_counts=pd.read_parquet(folder / "bigram_counts.parquet")
+        if (folder / "bigram_counts.parquet").is_file() else _no_bigrams(),
         build=json.loads((folder / "build.json").read_text(encoding="utf-8")),
         folder=folder,
         history=[{"op": "reference_set", "folder": str(folder)}],

@@ -312,6 +312,8 @@ def readme_text(docs: pd.DataFrame, build: dict[str, Any]) -> str:
         "  and the token count (punctuation excluded).",
         "- `token_counts.parquet`: count of every token type (match key) per document.",
         "- `phrase_counts.parquet`: raw count of every multi-word pattern of the build dictionary.",
+        "- `bigram_counts.parquet`: count of every content bigram (two consecutive words, neither a",
+        "  function word, within a sentence) per document, on match keys.",
         "- `theme_counts.parquet`: theme counts of the build dictionary (overlap rules applied).",
         "- `build.json`: versions of the dictionary, tokeniser, cleaner and selection rules, and the",
         "  sha256 and record counts of every source.",
