@@ -88,7 +88,7 @@ def test_explorer_in_a_real_browser_links_a_theme_to_its_passages(comp, tmp_path
     # the hostile title is text, not markup: no image, no script ran
     outside_data = re.sub(r'<script type="application/json" id="data">.*?</script>', "", dom, flags=re.S)
     assert "<img" not in outside_data
-    assert dom.split("<title>", 1)[1].startswith("Explorateur des thèmes : &lt;/script&gt;")  # not 'pwned'
+    assert dom.split("<title>", 1)[1].startswith("Explorateur des thèmes\u202f: &lt;/script&gt;")  # not pwned
     assert "&lt;/script&gt;" in dom
 
 
@@ -126,3 +126,10 @@ def test_word_cloud_draws_the_words_given(tmp_path):
     assert fig.axes[0].get_title(loc="left").startswith("Les mots les plus fréquents")
     with pytest.raises(ValueError):
         textplot_wordcloud(freq.iloc[0:0])
+
+
+def test_widgets_refuse_an_unknown_focus(comp):
+    from analysis.explore_widgets import explore_widget
+
+    with pytest.raises(ValueError, match="no document with id 'zz-typo'"):
+        explore_widget("zz-typo", corpus_manifest=comp.corpus.manifest)

@@ -323,3 +323,37 @@ def test_the_commands_of_the_project_readme_parse(project):
     assert len(lines) >= 2
     for line in lines:
         build_parser().parse_args(shlex.split(line)[1:])  # SystemExit (exit 2) if a command is wrong
+
+
+# ------------------------------------------------------------ second review (exploration commands)
+def test_a_text_file_and_a_manifest_id_together(statement, capsys):
+    from analysis import config as cfg
+
+    assert main(["-q", "count", str(statement), cfg.DEFAULT_FOCUS_ID]) == 0
+    ids = {r["doc_id"] for r in csv.DictReader(capsys.readouterr().out.splitlines())}
+    assert ids == {"Alphaland Syldavie", cfg.DEFAULT_FOCUS_ID}
+
+
+def test_kwic_says_when_nothing_matches_and_writes_its_text_output(statement, tmp_path, caplog):
+    out = tmp_path / "k.txt"
+    assert main(["-q", "kwic", "ukraine", "--text", str(statement), "--output", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").count("[Ukraine]") == 2  # hand count
+    assert main(["-q", "kwic", "zorglub", "--text", str(statement)]) == 0
+    assert "no match for 'zorglub'" in caplog.text
+    assert main(["-q", "kwic", "lemma:defence", "--text", str(statement), "--language", "en"]) == 0
+    assert "write lemma:defense" in caplog.text
+
+
+def test_collocations_refuse_a_csv_dialect_without_csv(statement, tmp_path):
+    out = tmp_path / "c.csv"
+    assert main(["collocations", str(statement), "--csv-dialect", "excel-fr", "--output", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_specificities_flag_only_scores_of_two_or_more(statement, tmp_path, capsys):
+    other = tmp_path / "other.txt"
+    other.write_text("La Syldavie parle du Sahel et du Sahel encore.\n", encoding="utf-8")
+    args = ["-q", "specificities", str(statement), str(other), "--level", "theme", "--min-score", "0"]
+    assert main(args) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert rows and all((r["significant"] == "True") == (abs(float(r["specificity"])) >= 2) for r in rows)

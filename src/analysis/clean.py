@@ -432,6 +432,12 @@ def _clean_nfc(
     return CleanText(text=nfc(text), audit=trail)
 
 
+def _heading(doc: Any) -> str:
+    """The text's own title line when the manifest gave one (``heading``), else ""."""
+    heading = getattr(doc, "heading", "")
+    return heading if isinstance(heading, str) else ""
+
+
 def corpus_clean(
     corp: Corpus, *, steps: tuple[str, ...] = STEPS, boilerplate: str | None = None, title: str | None = None
 ) -> Corpus:
@@ -464,7 +470,7 @@ def corpus_clean(
         mode = title_mode(getattr(doc, "genre", None), title)
         modes.append(mode)
         result = clean_text(
-            doc.text, language=doc.language, title=getattr(doc, "heading", "") or doc.title, steps=steps,
+            doc.text, language=doc.language, title=_heading(doc) or doc.title, steps=steps,
             boilerplate=boilerplate,
             title_mode=mode,
         )  # fmt: skip

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from analysis import __version__, config
-from analysis.cli_text import UsageError, load_documents, own_text
+from analysis.cli_text import UsageError, csv_option, load_documents, own_text, title_option
 
 logger = logging.getLogger(__name__)
 
@@ -36,22 +36,6 @@ def _write_table(df, output: str | None, fmt: str, dialect: str = "plain") -> No
         raise UsageError("--format parquet needs --output FILE")
     else:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
-
-
-def _title_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--title", choices=("count", "drop"), default=None,
-        help="count or drop each text's title line (default by genre: a press article's headline is "
-        "counted, an official statement's title dropped)",
-    )  # fmt: skip
-
-
-def _csv_option(p: argparse.ArgumentParser, what: str = "--output file") -> None:
-    p.add_argument(
-        "--csv-dialect", choices=("plain", "bom", "excel-fr"), default="plain",
-        help=f"CSV of the {what}: plain UTF-8 (default), bom (UTF-8 with BOM), or excel-fr (BOM, ';' and "
-        "decimal commas, for a French-locale spreadsheet)",
-    )  # fmt: skip
 
 
 def _guard_outputs(args: argparse.Namespace) -> None:
@@ -143,10 +127,12 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     own = own_text(args, UsageError)
     corp = corpus_clean(load_documents(args.documents, args.corpus, args.language, own), title=args.title)
     toks = tokens(corp)
-    if "lemma:" in args.pattern:  # a pattern on lemmas: the tokens need theirs
-        from analysis.lemmas import tokens_lemmatize
+    if "lemma:" in args.pattern:  # a pattern on lemmas: the tokens need theirs (and a word that is one)
+        from analysis.lemmas import lemma_pattern_notes, tokens_lemmatize
 
         toks = tokens_lemmatize(toks)
+        for note in lemma_pattern_notes(args.pattern, sorted(set(toks.docs["language"]))):
+            logger.warning("kwic: %s", note)
     dic = dictionary(args.dictionary) if args.dictionary else None
     if dic is not None and "_" in args.pattern and args.pattern not in dic.theme_ids():
         raise UsageError(
@@ -158,8 +144,14 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:  # a pattern the dictionary rules cannot read
         raise UsageError(f"kwic: pattern {args.pattern!r}: {exc}") from exc
+    if table.empty:
+        logger.warning("kwic: no match for %r in %d document(s)", args.pattern, len(toks.docs))
     if args.format == "csv":
         _write_table(table, args.output, "csv", args.csv_dialect)
+    elif args.output:
+        from analysis.store import write_text
+
+        write_text(kwic_text(table) + "\n", args.output)
     else:
         sys.stdout.write(kwic_text(table) + "\n")
     return EXIT_OK
@@ -371,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="plain text file")
     p.add_argument("--language", choices=config.LANGUAGES, help="default: detected")
     p.add_argument("--raw", action="store_true", help="tokenise without cleaning")
-    _title_option(p)
+    title_option(p)
     p.set_defaults(func=cmd_tokens)
 
     p = sub.add_parser("count", help="theme (or pattern) counts per document")
@@ -379,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="manifest CSV (default: data/raw/manifest.csv)")
     p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY), help="dictionary YAML")
     p.add_argument("--by", choices=("theme", "pattern"), default="theme")
-    _title_option(p)
+    title_option(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--output", help="file (default: stdout); a folder with --source")
     p.add_argument("--language", choices=config.LANGUAGES, help="language of plain text files")
@@ -387,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="processes for --source (default: all cores)")
     p.add_argument("--engine", choices=("local", "dask"), default="local", help="engine for --source")
     p.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
-    _csv_option(p)
+    csv_option(p)
     add_statement_options(p, title=True, language=False, prefixed=("title",))
     p.set_defaults(func=cmd_count)
 
@@ -409,8 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", choices=config.LANGUAGES)
     p.add_argument("--format", choices=("text", "csv"), default="text")
     p.add_argument("--output")
-    _title_option(p)
-    _csv_option(p)
+    title_option(p)
+    csv_option(p)
     add_statement_options(p, title=True, language=False, prefixed=("title",))
     p.set_defaults(func=cmd_kwic)
 
@@ -462,10 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", nargs="+", help="explicit reference ids")
     p.add_argument("--level", choices=("theme", "word", "similarity"), default="theme")
     p.add_argument("--min-count", type=int, default=3, help="minimum focus count to test")
-    _title_option(p)
+    title_option(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--output")
-    _csv_option(p)
+    csv_option(p)
     add_statement_options(p, title=True, prefixed=("parties", "genre", "title"))
     p.set_defaults(func=cmd_compare)
 
@@ -480,7 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", type=int, default=None, help="keep only the last N runs")
     p.add_argument("--cell-timeout", type=float, default=600, help="seconds per cell")
     p.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run")
-    _csv_option(p, "run's tables: also copies in tables/<dialect>/; tables/tables.xlsx is always written")
+    csv_option(p, "run's tables: also copies in tables/<dialect>/; tables/tables.xlsx is always written")
     add_statement_options(p, title=True)
     p.set_defaults(func=cmd_run)
     from analysis.cli_commands import add_subcommands

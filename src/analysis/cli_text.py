@@ -102,6 +102,25 @@ def check_statement_options(args: argparse.Namespace, usage_error: type[Exceptio
         raise usage_error(f"{names}: metadata of a statement given with --text FILE; no --text was given")
 
 
+# ----------------------------------------------------------------------------- shared options
+def title_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--title count|drop``: what to do with each text's title line."""
+    p.add_argument(
+        "--title", choices=("count", "drop"), default=None,
+        help="count or drop each text's title line (default by genre: a press article's headline is "
+        "counted, an official statement's title dropped)",
+    )  # fmt: skip
+
+
+def csv_option(p: argparse.ArgumentParser, what: str = "--output file") -> None:
+    """Add ``--csv-dialect plain|bom|excel-fr`` (:data:`analysis.store.CSV_DIALECTS`)."""
+    p.add_argument(
+        "--csv-dialect", choices=("plain", "bom", "excel-fr"), default="plain",
+        help=f"CSV of the {what}: plain UTF-8 (default), bom (UTF-8 with BOM), or excel-fr (BOM, ';' and "
+        "decimal commas, for a French-locale spreadsheet)",
+    )  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- documents
 def _described(files, corpus_manifest: str | None):
     """Files that the manifest describes (same sha256) take its row: its genre decides the title rule.

@@ -574,6 +574,8 @@ def cmd_collocations(args: argparse.Namespace) -> int:
         raise UsageError(f"collocations: {exc}") from exc
     if args.top is not None:
         table = table.head(args.top)
+    if args.csv_dialect != "plain" and args.format != "csv":
+        raise UsageError(f"collocations: --csv-dialect {args.csv_dialect} needs --format csv")
     if args.format == "csv":
         if args.output:
             write_csv(table, args.output, dialect=args.csv_dialect)

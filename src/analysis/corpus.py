@@ -486,6 +486,7 @@ def corpus_from_files(
                 "license": "",
                 "complete": "yes",
                 "notes": "",
+                "heading": "",
                 "path": str(p.resolve()),
                 "encoding": encoding,
                 "sha256": sha256_file(p),

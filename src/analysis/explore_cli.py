@@ -72,7 +72,7 @@ def cmd_specificities(args: argparse.Namespace) -> int:
         raise UsageError(f"--by {args.by}: the documents have no such metadata")
     counts = counts[counts[by].notna()]
     try:
-        table = textstat_specificities(counts, by=by, threshold=args.min_score)
+        table = textstat_specificities(counts, by=by)  # significant: |score| >= 2 (p < 0.01)
     except ValueError as exc:  # one document and no --reference: bad usage, not a failure
         raise UsageError(f"specificities: {exc} (give several documents, or --reference)") from None
     if args.part:
@@ -80,7 +80,7 @@ def cmd_specificities(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"--part: no part named {', '.join(unknown)}")
         table = table[table["part"].astype(str).isin(args.part)]
-    table = table[table["significant"]].reset_index(drop=True)
+    table = table[table["specificity"].abs() >= args.min_score].reset_index(drop=True)
     if args.output and args.format == "parquet":
         write_parquet(table, args.output)
     elif args.output:

@@ -100,7 +100,7 @@ class Explorer:
             f"<li>{escape(r.pre)} <b>{escape(r.keyword)}</b> {escape(r.post)}</li>"
             for r in lines.itertuples()
         )
-        self.passages.value = f"<h4>{escape(t['contexts'])} : {escape(label)}</h4><ol>{items}</ol>"
+        self.passages.value = f"<h4>{escape(t['contexts'] + t['colon'] + label)}</h4><ol>{items}</ol>"
 
 
 def explore_widget(
@@ -144,8 +144,10 @@ def explore_widget(
     if docs.empty:
         raise ValueError("no document to explore: the manifest is empty (analysis add --text FILE)")
     ids = list(docs["doc_id"])
+    if focus_id and focus_id not in ids:
+        raise ValueError(f"no document with id {focus_id!r} to explore (ids: {', '.join(ids[:10])})")
     default = config.DEFAULT_FOCUS_ID if config.DEFAULT_FOCUS_ID in ids else ids[0]
-    first = focus_id if focus_id in ids else default
+    first = focus_id or default
     focus = w.Dropdown(options=[(str(r.title)[:80], r.doc_id) for r in docs.itertuples()], value=first,
                        description=t["w_focus"], layout=w.Layout(width="60%"))  # fmt: skip
     frame = w.ToggleButtons(

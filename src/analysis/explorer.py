@@ -137,7 +137,7 @@ def explorer_html(comp: Comparison, lang: str = "fr", **options: Any) -> str:
     data = explorer_data(comp, lang, **options)
     # JSON inside <script>: "</" and "<!--" cannot close or open anything
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
-    title = escape(f"{data['strings']['title']} : {data['focus']['title']}")
+    title = escape(f"{data['strings']['title']}{data['strings']['colon']}{data['focus']['title']}")
     page = string.Template((config.TEMPLATES_DIR / "explorer.html").read_text(encoding="utf-8"))
     return page.substitute(lang=escape(lang), title=title, data=payload)
 

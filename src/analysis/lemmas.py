@@ -89,8 +89,8 @@ def lemmatize_word(word: str, language: str) -> str:
     --------
     >>> lemmatize_word("renforcent", "fr"), lemmatize_word("Paris", "fr"), lemmatize_word("agreed", "en")
     ('renforcer', 'paris', 'agree')
-    >>> lemmatize_word("l’", "fr")
-    'le'
+    >>> lemmatize_word("l’", "fr"), lemmatize_word("œuvrent", "fr")
+    ('le', 'oeuvrer')
     """
     import simplemma
 
@@ -99,7 +99,32 @@ def lemmatize_word(word: str, language: str) -> str:
     text = unicodedata.normalize("NFC", word).translate(_APOS_TABLE)
     if not text:
         return text
-    return match_key(simplemma.lemmatize(text, lang=language), accents=True)
+    # simplemma knows "oeuvrer", not "œuvrer": the ligatures are spelt out for it
+    spelt = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    return match_key(simplemma.lemmatize(spelt, lang=language), accents=True)
+
+
+def lemma_pattern_notes(pattern: str, languages: list[str]) -> list[str]:
+    """Why a ``lemma:`` part may match nothing: its word is not its own lemma for simplemma.
+
+    Examples
+    --------
+    >>> lemma_pattern_notes("lemma:defence", ["en"])
+    ["lemma:defence: simplemma's lemma of 'defence' is 'defense' (en): write lemma:defense"]
+    >>> lemma_pattern_notes("lemma:renforcer", ["fr"])
+    []
+    """
+    notes = []
+    for part in pattern.split():
+        if not part.startswith("lemma:"):
+            continue
+        word = part.removeprefix("lemma:")
+        for language in languages:
+            lemma = lemmatize_word(word, language)
+            if lemma != match_key(word, accents=True):
+                why = f"simplemma's lemma of {word!r} is {lemma!r} ({language})"
+                notes.append(f"{part}: {why}: write lemma:{lemma}")
+    return notes
 
 
 def tokens_lemmatize(toks: Tokens, *, lang: str | None = None) -> Tokens:
