@@ -449,7 +449,8 @@ def test_cli_words_by_document(parser: argparse.ArgumentParser, tmp_path: Path) 
     args = parser.parse_args(["specificities", *files, "--language", "fr", "--output", str(out)])
     assert args.func(args) == 0
     table = pd.read_csv(out)
-    assert list(table.columns) == list(explore_stats.SPECIFICITY_COLUMNS)
+    expected = list(explore_stats.SPECIFICITY_COLUMNS)
+    assert list(table.columns) == [*expected[:2], "form", *expected[2:]]  # the written form beside the key
     assert (table["specificity"].abs() >= 2).all() and not table.empty
     assert "la" not in set(table["feature"])  # stopwords left out by default
     row = table[table["feature"] == "paix"].sort_values("specificity").iloc[-1]

@@ -540,13 +540,12 @@ def add_collocations_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=None, metavar="N", help="only the N first rows")
     p.add_argument("--corpus", help="manifest CSV (default: data/raw/manifest.csv)")
     p.add_argument("--language", choices=config.LANGUAGES, help="language of plain text files")
-    p.add_argument("--title", choices=("count", "drop"), default=None, help="count or drop the title line")
+    from analysis.cli_text import csv_option, title_option
+
+    title_option(p)
     p.add_argument("--format", choices=("text", "csv"), default="text")
     p.add_argument("--output", help="file (default: stdout)")
-    p.add_argument(
-        "--csv-dialect", choices=("plain", "bom", "excel-fr"), default="plain",
-        help="CSV of --output: plain UTF-8, bom, or excel-fr (BOM, ';', decimal commas)",
-    )  # fmt: skip
+    csv_option(p)
     p.set_defaults(func=cmd_collocations)
     return p
 

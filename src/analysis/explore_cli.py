@@ -81,6 +81,12 @@ def cmd_specificities(args: argparse.Namespace) -> int:
             raise UsageError(f"--part: no part named {', '.join(unknown)}")
         table = table[table["part"].astype(str).isin(args.part)]
     table = table[table["specificity"].abs() >= args.min_score].reset_index(drop=True)
+    if args.level == "word":  # the word as the texts write it ("sécurité"), beside its match key
+        from analysis.kwic import key_forms
+
+        forms = key_forms(toks)
+        table.insert(table.columns.get_loc("feature") + 1, "form", table["feature"].map(forms).fillna(
+            table["feature"]))  # fmt: skip
     if args.output and args.format == "parquet":
         write_parquet(table, args.output)
     elif args.output:
@@ -127,10 +133,10 @@ def add_explore_stats_parsers(sub: Any) -> None:
                    help="add the shipped reference statements (or those of DIR) in the documents' "
                    "languages as parts")  # fmt: skip
     p.add_argument("--stopwords", action="store_true", help="keep stopwords (words level)")
-    p.add_argument("--title", choices=("count", "drop"), default=None,
-                   help="count or drop each text's title line (default by genre)")  # fmt: skip
+    from analysis.cli_text import csv_option, title_option
+
+    title_option(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--output", help="file (default: stdout)")
-    p.add_argument("--csv-dialect", choices=("plain", "bom", "excel-fr"), default="plain",
-                   help="CSV of the --output file")  # fmt: skip
+    csv_option(p)
     p.set_defaults(func=cmd_specificities)

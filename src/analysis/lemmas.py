@@ -340,9 +340,8 @@ def add_lemmas_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--corpus", help="manifest CSV (default: data/raw/manifest.csv)")
     p.add_argument("--format", choices=("text", "csv"), default="text")
-    p.add_argument(
-        "--title", choices=("count", "drop"), default=None,
-        help="keep or drop each text's title line (default by genre, as count does)",
-    )  # fmt: skip
+    from analysis.cli_text import title_option
+
+    title_option(p)
     p.set_defaults(func=cmd_lemmas)
     return p
