@@ -180,6 +180,9 @@ NOTES: dict[str, dict[str, str]] = _PROSE["notes"]
 EXPLORE: dict[str, dict[str, str]] = _PROSE["explore"]
 """The run's offline HTML explorer and the JupyterLab widgets (:mod:`analysis.explorer`)."""
 
+DIFF: dict[str, dict[str, str]] = _PROSE["diff"]
+"""Statement versus statement: the alignment's statuses and figure (:mod:`analysis.textplot_diff`)."""
+
 EXPLORE_FIGURES: dict[str, dict[str, str]] = _PROSE["explore_figures"]
 """Axis titles and legends of the CA map and the dendrogram (:mod:`analysis.textplot_explore`)."""
 
@@ -241,6 +244,7 @@ _CATALOGUES: dict[str, Mapping[str, Any]] = {
     "report": REPORT, "brief": BRIEF, "columns": COLUMNS, "genres": GENRES, "cleaning_steps": CLEANING_STEPS,
     "method": METHOD, "findings": FINDINGS, "front": FRONT, "notes": NOTES, "figures": FIGURES,
     "months": MONTHS, "explore": EXPLORE, "explore_figures": EXPLORE_FIGURES,
+    "diff": DIFF,
 }  # fmt: skip
 
 

@@ -1,0 +1,125 @@
+"""The alignment of two statements as a figure: one row per aligned pair, coloured by status.
+
+Statement A's sentences are on the left, B's on the right, in reading order; a pair is a
+band joining them (kept, reworded), a sentence alone is a box on its side (dropped from A,
+added in B). The themes a sentence mentions are written beside it. The figure only draws
+the alignment it is given (:func:`analysis.diff.align_sentences`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> al = pd.DataFrame({"a_index": [0, 1, None], "b_index": [0, None, 1],
+...                    "status": ["kept", "dropped", "added"], "similarity": [1.0, 0.0, 0.0]})
+>>> fig = textplot_alignment(al, a_themes={0: {"ukraine"}}, lang="en")
+>>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+['kept', 'reworded', 'dropped', 'added']
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from analysis import i18n
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["STATUS_COLOURS", "textplot_alignment"]
+
+STATUSES = ("kept", "reworded", "dropped", "added")
+
+
+def _colours() -> dict[str, str]:
+    from analysis.style import MUTED_COLOUR, OKABE_ITO
+
+    return {"kept": OKABE_ITO["blue"], "reworded": OKABE_ITO["sky_blue"], "dropped": OKABE_ITO["vermillion"],
+            "added": OKABE_ITO["bluish_green"], "moved": MUTED_COLOUR}  # fmt: skip
+
+
+STATUS_COLOURS: dict[str, str] = _colours()
+"""A colour per status, colour-blind safe (Okabe–Ito)."""
+
+
+def _index(value: Any) -> int | None:
+    try:
+        return None if value is None or value != value else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def textplot_alignment(
+    alignment: pd.DataFrame,
+    ax: Any = None,
+    *,
+    a_themes: Mapping[int, set[str]] | None = None,
+    b_themes: Mapping[int, set[str]] | None = None,
+    labels: Mapping[str, str] | None = None,
+    names: tuple[str, str] = ("A", "B"),
+    lang: str = "fr",
+) -> Figure:
+    """Draw an alignment (``a_index, b_index, status``): one row per pair, coloured by status.
+
+    Parameters
+    ----------
+    alignment : DataFrame
+        Columns ``a_index``, ``b_index`` (empty for an added or dropped sentence) and
+        ``status`` (kept, reworded, dropped, added), in reading order.
+    ax : matplotlib Axes, optional
+    a_themes, b_themes : mapping of sentence index to set of theme ids, optional
+        The themes each sentence mentions, written beside it.
+    labels : mapping, optional
+        Theme labels (default: the ids).
+    names : (str, str)
+        Short names of the two statements (the title).
+    lang : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, Polygon, Rectangle
+
+    from analysis.style import SMALL_FONT_SIZE, figure_style
+
+    t = i18n.messages(i18n.DIFF, lang)
+    rows = list(alignment.itertuples(index=False))
+    a_themes, b_themes, labels = a_themes or {}, b_themes or {}, labels or {}
+    small = {"va": "center", "fontsize": SMALL_FONT_SIZE}
+    with figure_style():
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, max(2.0, 0.22 * len(rows) + 1.0)))
+        else:
+            fig = ax.figure
+        for y, row in enumerate(rows):
+            status = str(row.status)
+            colour = STATUS_COLOURS.get(status, STATUS_COLOURS["moved"])
+            a, b = _index(row.a_index), _index(row.b_index)
+            if a is not None:
+                ax.add_patch(Rectangle((0.0, y - 0.4), 0.3, 0.8, color=colour))
+                ax.text(0.15, y, str(a + 1), ha="center", color="white", **small)
+                themes = ", ".join(labels.get(th, th) for th in sorted(a_themes.get(a, ())))
+                ax.text(-0.03, y, themes, ha="right", **small)
+            if b is not None:
+                ax.add_patch(Rectangle((0.7, y - 0.4), 0.3, 0.8, color=colour))
+                ax.text(0.85, y, str(b + 1), ha="center", color="white", **small)
+                themes = ", ".join(labels.get(th, th) for th in sorted(b_themes.get(b, ())))
+                ax.text(1.03, y, themes, ha="left", **small)
+            if a is not None and b is not None:
+                band = [(0.3, y - 0.25), (0.7, y - 0.25), (0.7, y + 0.25), (0.3, y + 0.25)]
+                ax.add_patch(Polygon(band, closed=True, color=colour, alpha=0.35, linewidth=0))
+        ax.set_xlim(-0.9, 1.9)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_axis_off()
+        ax.text(0.15, -0.9, t["sentence_a"], ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
+        ax.text(0.85, -0.9, t["sentence_b"], ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
+        ax.set_title(t["title"].format(a=names[0], b=names[1]), fontsize=10, loc="left", pad=22)
+        ax.legend(handles=[Patch(color=STATUS_COLOURS[s], label=t[s]) for s in STATUSES], loc="upper center",
+                  bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, fontsize=SMALL_FONT_SIZE)  # fmt: skip
+    logger.debug("alignment figure of %d pairs", len(rows))
+    return fig

@@ -1,0 +1,35 @@
+"""The alignment figure draws the alignment it is given (a synthetic one, counted by hand)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.colors import to_hex
+from matplotlib.patches import Polygon, Rectangle
+
+from analysis.textplot_diff import STATUS_COLOURS, textplot_alignment
+
+ALIGNMENT = pd.DataFrame({
+    "a_index": [0, 1, 2, None, 3], "b_index": [0, 1, None, 2, 3],
+    "status": ["kept", "reworded", "dropped", "added", "kept"],
+})  # fmt: skip
+
+
+def test_boxes_bands_and_colours_follow_the_alignment():
+    fig = textplot_alignment(ALIGNMENT, a_themes={1: {"arctic"}}, labels={"arctic": "Arctique"})
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    bands = [p for p in ax.patches if isinstance(p, Polygon)]
+    assert len(boxes) == 4 + 4  # hand count: 4 sentences of A, 4 of B
+    assert len(bands) == 3  # kept, reworded, kept: the pairs with both sides
+    dropped = [b for b in boxes if to_hex(b.get_facecolor()) == STATUS_COLOURS["dropped"].lower()]
+    added = [b for b in boxes if to_hex(b.get_facecolor()) == STATUS_COLOURS["added"].lower()]
+    assert len(dropped) == 1 and dropped[0].get_x() == 0.0  # on A's side
+    assert len(added) == 1 and added[0].get_x() == 0.7  # on B's side
+    assert "Arctique" in [t.get_text() for t in ax.texts]  # the themes of A's sentence 2, by label
+
+
+def test_labels_follow_the_language():
+    fig = textplot_alignment(ALIGNMENT, lang="en", names=("Communiqué", "Article"))
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "Sentence by sentence: Communiqué → Article"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["kept", "reworded", "dropped", "added"]
