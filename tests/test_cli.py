@@ -23,7 +23,7 @@ from analysis.corpus import TextError
 from analysis.tokens import tokens
 
 SUBCOMMANDS = ("clean", "tokens", "count", "kwic", "reference", "compare", "run", "bench", "init", "add",
-               "fetch", "collocations", "lemmas")  # fmt: skip
+               "fetch", "collocations", "lemmas", "specificities", "diff", "quotes")  # fmt: skip
 
 DICT = """\
 name: synthetic_cli

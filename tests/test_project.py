@@ -189,7 +189,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_notebooks_are_thin_and_committed_without_outputs():
     notebooks = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-    assert [p.name[:3] for p in notebooks] == ["01_", "02_", "03_", "04_", "05_"]
+    assert [p.name[:3] for p in notebooks] == ["01_", "02_", "03_", "04_", "05_", "06_"]
     assert [p.name for p in config.report_notebooks()] == [p.name for p in notebooks[:4]]  # 05: exploring
     for path in notebooks:
         nb = json.loads(path.read_text(encoding="utf-8"))

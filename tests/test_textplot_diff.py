@@ -31,5 +31,5 @@ def test_boxes_bands_and_colours_follow_the_alignment():
 def test_labels_follow_the_language():
     fig = textplot_alignment(ALIGNMENT, lang="en", names=("Communiqué", "Article"))
     ax = fig.axes[0]
-    assert ax.get_title(loc="left") == "Sentence by sentence: Communiqué → Article"
+    assert ax.get_title() == "Sentence by sentence: Communiqué → Article"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["kept", "reworded", "dropped", "added"]

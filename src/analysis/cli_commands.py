@@ -12,7 +12,7 @@ __all__ = ["add_subcommands"]
 
 
 def add_subcommands(sub: Any) -> None:
-    """Add ``init``, ``add``, ``fetch``, ``collocations``, ``lemmas`` and ``specificities``.
+    """Add init, add, fetch, collocations, lemmas, specificities, diff and quotes.
 
     Examples
     --------
@@ -24,6 +24,7 @@ def add_subcommands(sub: Any) -> None:
     """
     from analysis.cli_text import add_project_parsers
     from analysis.collocations import add_collocations_parser
+    from analysis.diff_cli import add_diff_parser, add_quotes_parser
     from analysis.explore_cli import add_explore_stats_parsers
     from analysis.fetch import add_fetch_parser
     from analysis.lemmas import add_lemmas_parser
@@ -33,3 +34,5 @@ def add_subcommands(sub: Any) -> None:
     add_collocations_parser(sub)
     add_lemmas_parser(sub)
     add_explore_stats_parsers(sub)
+    add_diff_parser(sub)
+    add_quotes_parser(sub)

@@ -85,7 +85,7 @@ def textplot_alignment(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Polygon, Rectangle
 
-    from analysis.style import SMALL_FONT_SIZE, figure_style
+    from analysis.style import SMALL_FONT_SIZE, figure_style, middle_label, wrap_label
 
     t = i18n.messages(i18n.DIFF, lang)
     rows = list(alignment.itertuples(index=False))
@@ -93,7 +93,7 @@ def textplot_alignment(
     small = {"va": "center", "fontsize": SMALL_FONT_SIZE}
     with figure_style():
         if ax is None:
-            fig, ax = plt.subplots(figsize=(7, max(2.0, 0.22 * len(rows) + 1.0)))
+            fig, ax = plt.subplots(figsize=(7, max(2.0, 0.3 * len(rows) + 1.0)))
         else:
             fig = ax.figure
         for y, row in enumerate(rows):
@@ -104,21 +104,22 @@ def textplot_alignment(
                 ax.add_patch(Rectangle((0.0, y - 0.4), 0.3, 0.8, color=colour))
                 ax.text(0.15, y, str(a + 1), ha="center", color="white", **small)
                 themes = ", ".join(labels.get(th, th) for th in sorted(a_themes.get(a, ())))
-                ax.text(-0.03, y, themes, ha="right", **small)
+                ax.text(-0.03, y, wrap_label(themes, 34, max_lines=2), ha="right", **small)
             if b is not None:
                 ax.add_patch(Rectangle((0.7, y - 0.4), 0.3, 0.8, color=colour))
                 ax.text(0.85, y, str(b + 1), ha="center", color="white", **small)
                 themes = ", ".join(labels.get(th, th) for th in sorted(b_themes.get(b, ())))
-                ax.text(1.03, y, themes, ha="left", **small)
+                ax.text(1.03, y, wrap_label(themes, 34, max_lines=2), ha="left", **small)
             if a is not None and b is not None:
                 band = [(0.3, y - 0.25), (0.7, y - 0.25), (0.7, y + 0.25), (0.3, y + 0.25)]
                 ax.add_patch(Polygon(band, closed=True, color=colour, alpha=0.35, linewidth=0))
-        ax.set_xlim(-0.9, 1.9)
+        ax.set_xlim(-1.6, 2.6)
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_axis_off()
         ax.text(0.15, -0.9, t["sentence_a"], ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
         ax.text(0.85, -0.9, t["sentence_b"], ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
-        ax.set_title(t["title"].format(a=names[0], b=names[1]), fontsize=10, loc="left", pad=22)
+        title = t["title"].format(a=middle_label(names[0], 26), b=middle_label(names[1], 26))
+        ax.set_title(title, fontsize=10, loc="center", pad=22)
         ax.legend(handles=[Patch(color=STATUS_COLOURS[s], label=t[s]) for s in STATUSES], loc="upper center",
                   bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, fontsize=SMALL_FONT_SIZE)  # fmt: skip
     logger.debug("alignment figure of %d pairs", len(rows))
