@@ -153,7 +153,7 @@ def test_compare_statements_inputs_summary_and_themes():
     corp = _corpus(A_TEXT, B_TEXT)
     d = compare_statements(corp, ids=("syldavie-0", "syldavie-1"), dictionary=DICTIONARY)
     assert (d.a_id, d.b_id) == ("syldavie-0", "syldavie-1")
-    assert d.summary == {"kept": 4, "reworded": 1, "dropped": 1, "added": 1, "moved": 1,
+    assert d.summary == {"kept": 4, "reworded": 1, "translated": 0, "dropped": 1, "added": 1, "moved": 1,
                          "a_sentences": 6, "b_sentences": 6}  # fmt: skip
     themes = d.themes.set_index("theme")
     # culture: "culturels" in A; "culturels" and "universités" in B

@@ -63,3 +63,66 @@ def test_diff_notebook_runs_with_plain_papermill(pair, tmp_path):
     # hand: kept (the Ukraine sentence), reworded (Arctic), dropped (the commission), added (the quotation)
     assert statuses == ["added", "dropped", "kept", "reworded"]
     assert (out / "figures" / "diff_alignment.png").stat().st_size > 1000
+
+
+FR = ("L'Alphaland soutient l'Ukraine face à la guerre.\n\n"
+      "Les deux pays mèneront des exercices communs dans l'Arctique chaque hiver.\n\n"
+      "Ils renforceront leur cybersécurité.\n")
+EN = ("Alphaland supports Ukraine in the face of the war.\n\n"
+      "The two countries will hold joint exercises in the Arctic every winter.\n\n"
+      "They will strengthen their networks.\n")
+
+
+def test_two_language_versions_align_one_to_one_and_give_kappa(tmp_path):
+    import pandas as pd
+
+    from analysis.clean import corpus_clean
+    from analysis.corpus import corpus_from_files
+    from analysis.dictionary import dictionary
+    from analysis.diff import compare_statements
+    from analysis.quotes import parallel_agreement, sentence_theme_hits
+    from analysis.tokens import tokens
+
+    (tmp_path / "fr.txt").write_text(FR, encoding="utf-8")
+    (tmp_path / "en.txt").write_text(EN, encoding="utf-8")
+    a = corpus_clean(corpus_from_files([tmp_path / "fr.txt"], language="fr"), title="count")
+    b = corpus_clean(corpus_from_files([tmp_path / "en.txt"], language="en"), title="count")
+    result = compare_statements(a, b, clean=False)
+    assert result.alignment["status"].tolist() == ["translated"] * 3  # by length, one to one
+    dic = dictionary(config.DEFAULT_DICTIONARY)
+    table = parallel_agreement(result.alignment, sentence_theme_hits(tokens(a), dic),
+                               sentence_theme_hits(tokens(b), dic)).table.set_index("theme")  # fmt: skip
+    # hand: Ukraine in both first sentences, never elsewhere: both 1, neither 2 -> po 1, pe 5/9, kappa 1
+    assert table.loc["ukraine", ["both", "a_only", "b_only", "neither"]].tolist() == [1, 0, 0, 2]
+    assert table.loc["ukraine", "kappa"] == pytest.approx(1.0)
+    # cybersécurité has no English counterpart in the third pair: a_only 1, neither 2 -> kappa 0
+    assert table.loc["cyber_tech", ["both", "a_only", "b_only", "neither"]].tolist() == [0, 1, 0, 2]
+    assert table.loc["cyber_tech", "kappa"] == pytest.approx(0.0, abs=1e-12)
+    assert isinstance(result.alignment, pd.DataFrame)
+
+
+def test_a_merged_row_counts_both_sentences_in_the_agreement():
+    import pandas as pd
+
+    from analysis.quotes import parallel_agreement
+
+    al = pd.DataFrame({"a_index": [0], "b_index": [0], "a_count": [1], "b_count": [2],
+                       "status": ["reworded"]})  # fmt: skip
+    table = parallel_agreement(al, {0: {"armed_forces"}}, {0: set(), 1: {"armed_forces"}}).table
+    assert table.set_index("theme").loc["armed_forces", "both"] == 1  # B's second sentence holds it
+
+
+def test_theme_diff_finds_what_b_dropped_and_gives_no_ratio_for_absent_themes(tmp_path):
+    from analysis.corpus import corpus_from_files
+    from analysis.diff import compare_statements
+
+    (tmp_path / "a.txt").write_text("Les forces armées syldaves. " * 8 + "\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("La Syldavie parle de culture. " * 8 + "\n", encoding="utf-8")
+    a = corpus_from_files([tmp_path / "a.txt"], language="fr")
+    b = corpus_from_files([tmp_path / "b.txt"], language="fr")
+    themes = compare_statements(a, b).themes.set_index("theme")
+    row = themes.loc["armed_forces"]
+    assert (row["a_count"], row["b_count"]) == (8, 0)  # hand count
+    assert bool(row["testable"]) and row["direction"] == "under"  # B dropped it: found
+    absent = themes.loc["ukraine"]
+    assert (absent["a_count"], absent["b_count"]) == (0, 0) and absent["log_ratio"] != absent["log_ratio"]

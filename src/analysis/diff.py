@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("kept", "reworded", "dropped", "added")
+STATUSES = ("kept", "reworded", "translated", "dropped", "added")
+MIN_MENTIONS = 3
+"""A theme is tested when A and B together mention it at least this often."""
 ALIGNMENT_COLUMNS = (
     "a_index", "b_index", "a_count", "b_count", "a_text", "b_text", "similarity", "status", "moved",
 )  # fmt: skip
@@ -146,10 +148,26 @@ def _scorer(floor: float):
     return sim
 
 
-def _monotone(a: list[Sentence], b: list[Sentence], reworded: float, merges: bool) -> list[tuple]:
-    """Best monotone path: list of (a_indices, b_indices, similarity)."""
+def _monotone(
+    a: list[Sentence], b: list[Sentence], reworded: float, merges: bool, across: bool = False
+) -> list[tuple]:
+    """Best monotone path: list of (a_indices, b_indices, similarity).
+
+    ``across``: two languages, whose words cannot be compared: sentences are scored by the
+    ratio of their shares of each text's length (Gale & Church's idea), so that a faithful
+    translation aligns one to one.
+    """
     n, m = len(a), len(b)
-    sim = _scorer(reworded)
+    key_sim = _scorer(reworded)
+    total_a = sum(len(s.text) for s in a) or 1
+    total_b = sum(len(s.text) for s in b) or 1
+
+    def sim(ka: Any, kb: Any, ai: range | None = None, bj: range | None = None) -> float:
+        if not across:
+            return key_sim(ka, kb)
+        la = sum(len(a[i].text) for i in ai) / total_a  # type: ignore[union-attr]
+        lb = sum(len(b[j].text) for j in bj) / total_b  # type: ignore[union-attr]
+        return min(la, lb) / max(la, lb) if la and lb else 0.0
     neg = float("-inf")
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -158,11 +176,11 @@ def _monotone(a: list[Sentence], b: list[Sentence], reworded: float, merges: boo
     def gain(ai: range, bj: range) -> tuple[float, float] | None:
         ka = tuple(k for i in ai for k in a[i].keys)
         kb = tuple(k for j in bj for k in b[j].keys)
-        s = sim(ka, kb)
+        s = sim(ka, kb, ai, bj)
         if s < reworded or s == 0.0:
             return None
         if len(ai) + len(bj) > 2:  # a merge must beat each of its one-to-one pairs
-            singles = [sim(a[i].keys, b[j].keys) for i in ai for j in bj]
+            singles = [sim(a[i].keys, b[j].keys, range(i, i + 1), range(j, j + 1)) for i in ai for j in bj]
             if s < max(singles) + MERGE_MARGIN:
                 return None
         return s * (len(ka) + len(kb)) / 2.0, s
@@ -203,6 +221,7 @@ def align_sentences(
     reworded: float = 0.5,
     moved: float | None = None,
     merges: bool = True,
+    across: bool = False,
 ) -> pd.DataFrame:
     """Align the sentences of two statements and label each row kept, reworded, dropped or added.
 
@@ -222,6 +241,9 @@ def align_sentences(
         (default: ``kept``).
     merges : bool, default True
         Allow two sentences of one side to align with one of the other.
+    across : bool, default False
+        A and B are in two languages (two versions of one statement): pairs are scored by
+        their lengths (see :func:`_monotone`) and labelled ``translated``; no moved pass.
 
     Returns
     -------
@@ -244,12 +266,12 @@ def align_sentences(
     if not 0.0 < reworded <= kept <= 1.0:
         raise ValueError(f"need 0 < reworded <= kept <= 1, got reworded={reworded}, kept={kept}")
     moved = kept if moved is None else moved
-    path = _monotone(a, b, reworded, merges)
+    path = _monotone(a, b, reworded, merges, across)
     # non-monotone pass: leftover singles, best similarity first
     dropped = [k for k, (ai, bj, _) in enumerate(path) if not bj]
     added = [k for k, (ai, bj, _) in enumerate(path) if not ai]
     candidates = []
-    for da in dropped:
+    for da in [] if across else dropped:
         for ab in added:
             s = similarity(a[path[da][0][0]].keys, b[path[ab][1][0]].keys)
             if s >= moved and s >= reworded:
@@ -267,7 +289,8 @@ def align_sentences(
         is_moved = k in pairs
         if is_moved:
             ai, s = path[pairs[k][0]][0], pairs[k][1]
-        status = "dropped" if not bj else "added" if not ai else "kept" if s >= kept else "reworded"
+        status = "dropped" if not bj else "added" if not ai else "translated" if across else (
+            "kept" if s >= kept else "reworded")
         rows.append({
             "a_index": ai[0] if ai else pd.NA, "b_index": bj[0] if bj else pd.NA,
             "a_count": len(ai), "b_count": len(bj),
@@ -280,7 +303,8 @@ def align_sentences(
     table["similarity"] = table["similarity"].astype(float)
     table["moved"] = table["moved"].astype(bool)
     table.attrs["method"] = {
-        "similarity": "difflib.SequenceMatcher.ratio on match keys (stopwords kept)",
+        "similarity": "ratio of the sentences' shares of each text's length (two languages)" if across
+        else "difflib.SequenceMatcher.ratio on match keys (stopwords kept)",
         "alignment": "monotone DP (1-1, 1-0, 0-1" + (", 2-1, 1-2" if merges else "") + ") + moved pass",
         "kept": kept, "reworded": reworded, "moved": moved,
     }  # fmt: skip
@@ -370,8 +394,20 @@ def _themes(toks: Any, dic: Any, a_id: str, b_id: str) -> pd.DataFrame:
     counts = tokens_lookup(toks, dic).counts
     n_tok = toks.n_tokens()
     by_doc = {d: c.set_index("theme")["count"] for d, c in counts.groupby("doc_id")}
-    table = textstat_keyness(by_doc[b_id], int(n_tok[b_id]), by_doc[a_id], int(n_tok[a_id]), item="theme")
+    # every theme tested whose mentions in A and B together reach 3: a theme B dropped is found too
+    table = textstat_keyness(by_doc[b_id], int(n_tok[b_id]), by_doc[a_id], int(n_tok[a_id]), item="theme",
+                             min_count=0)  # fmt: skip
     table = table.rename(columns=lambda c: c.replace("focus_", "b_").replace("reference_", "a_"))
+    rare = (table["a_count"] + table["b_count"]) < MIN_MENTIONS
+    table.loc[rare, ["g2", "p_value", "p_holm"]] = float("nan")
+    table.loc[rare, "testable"] = False
+    table.loc[rare, "direction"] = "none"
+    if rare.any() and (~rare).any():  # Holm again, over the themes tested
+        from analysis.keyness import p_adjust_holm
+
+        table.loc[~rare, "p_holm"] = p_adjust_holm(table.loc[~rare, "p_value"].to_numpy())
+    absent = (table["a_count"] == 0) & (table["b_count"] == 0)  # nothing to compare: no ratio
+    table.loc[absent, ["log_ratio", "log_ratio_ci_low", "log_ratio_ci_high", "lrc"]] = float("nan")
     parents = counts.drop_duplicates("theme").set_index("theme")["parent"]
     table.insert(1, "parent", table["theme"].map(parents))
     order = ["theme", "parent", "a_count", "a_tokens", "a_per_1000", "b_count", "b_tokens", "b_per_1000",
@@ -442,7 +478,9 @@ def compare_statements(
     a_row, b_row = corp.docs.iloc[0], corp.docs.iloc[1]
     a_sent = statement_sentences(a_row["text"], a_row["language"])
     b_sent = statement_sentences(b_row["text"], b_row["language"])
-    table = align_sentences(a_sent, b_sent, kept=kept, reworded=reworded, moved=moved, merges=merges)
+    across = a_row["language"] != b_row["language"]  # two versions of one statement
+    table = align_sentences(a_sent, b_sent, kept=kept, reworded=reworded, moved=moved, merges=merges,
+                            across=across)  # fmt: skip
     theme_table = pd.DataFrame()
     if themes:
         from analysis.dictionary import Dictionary

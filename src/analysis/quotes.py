@@ -437,7 +437,7 @@ def parallel_agreement(
     b_hits: Mapping[int, Iterable[str]],
     *,
     themes: Sequence[str] | None = None,
-    statuses: Sequence[str] = ("kept", "reworded"),
+    statuses: Sequence[str] = ("kept", "reworded", "translated"),
 ) -> Agreement:
     """Per-theme agreement of two versions' hits on aligned sentence pairs (Cohen's κ).
 
@@ -486,8 +486,15 @@ def parallel_agreement(
         raise ValueError(f"alignment lacks columns {sorted(missing)}")
     pairs = []
     columns = (alignment[c] for c in ("a_index", "b_index", "status"))
-    for a_raw, b_raw, status in zip(*columns, strict=True):
+    a_counts = alignment["a_count"] if "a_count" in alignment else [1] * len(alignment)
+    b_counts = alignment["b_count"] if "b_count" in alignment else [1] * len(alignment)
+    for (a_raw, b_raw, status), na, nb in zip(zip(*columns, strict=True), a_counts, b_counts, strict=True):
         a_idx, b_idx = _indexes(a_raw), _indexes(b_raw)
+        # a merged row (a_count or b_count 2) holds consecutive sentences from its first index
+        if a_idx is not None and len(a_idx) == 1 and int(na) > 1:
+            a_idx = list(range(a_idx[0], a_idx[0] + int(na)))
+        if b_idx is not None and len(b_idx) == 1 and int(nb) > 1:
+            b_idx = list(range(b_idx[0], b_idx[0] + int(nb)))
         if status in statuses and a_idx is not None and b_idx is not None:
             pairs.append((a_raw, b_raw, status, _themes_of(a_idx, a_hits), _themes_of(b_idx, b_hits)))
     if themes is None:

@@ -31,14 +31,17 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["STATUS_COLOURS", "textplot_alignment"]
 
-STATUSES = ("kept", "reworded", "dropped", "added")
+STATUSES = ("kept", "reworded", "translated", "dropped", "added")
 
 
 def _colours() -> dict[str, str]:
     from analysis.style import MUTED_COLOUR, OKABE_ITO
 
-    return {"kept": OKABE_ITO["blue"], "reworded": OKABE_ITO["sky_blue"], "dropped": OKABE_ITO["vermillion"],
-            "added": OKABE_ITO["bluish_green"], "moved": MUTED_COLOUR}  # fmt: skip
+    return {
+        "kept": OKABE_ITO["blue"], "reworded": OKABE_ITO["sky_blue"],
+        "translated": OKABE_ITO["reddish_purple"], "dropped": OKABE_ITO["vermillion"],
+        "added": OKABE_ITO["bluish_green"], "moved": MUTED_COLOUR,
+    }  # fmt: skip
 
 
 STATUS_COLOURS: dict[str, str] = _colours()
@@ -93,7 +96,9 @@ def textplot_alignment(
     small = {"va": "center", "fontsize": SMALL_FONT_SIZE}
     with figure_style():
         if ax is None:
-            fig, ax = plt.subplots(figsize=(7, max(2.0, 0.3 * len(rows) + 1.0)))
+            height = max(2.4, 0.3 * len(rows) + 1.4)
+            fig, ax = plt.subplots(figsize=(7, height))
+            fig.subplots_adjust(top=1 - 0.75 / height, bottom=0.45 / height)  # room for the title and legend
         else:
             fig = ax.figure
         for y, row in enumerate(rows):
@@ -102,13 +107,19 @@ def textplot_alignment(
             a, b = _index(row.a_index), _index(row.b_index)
             if a is not None:
                 ax.add_patch(Rectangle((0.0, y - 0.4), 0.3, 0.8, color=colour))
-                ax.text(0.15, y, str(a + 1), ha="center", color="white", **small)
-                themes = ", ".join(labels.get(th, th) for th in sorted(a_themes.get(a, ())))
+                na = int(getattr(row, "a_count", 1) or 1)  # a merged row: "2–3"
+                number = f"{a + 1}–{a + na}" if na > 1 else str(a + 1)
+                ax.text(0.15, y, number, ha="center", color="white", **small)
+                themes = ", ".join(labels.get(th, th) for th in sorted(set().union(
+                    *(a_themes.get(i, set()) for i in range(a, a + na)))))  # fmt: skip
                 ax.text(-0.03, y, wrap_label(themes, 34, max_lines=2), ha="right", **small)
             if b is not None:
                 ax.add_patch(Rectangle((0.7, y - 0.4), 0.3, 0.8, color=colour))
-                ax.text(0.85, y, str(b + 1), ha="center", color="white", **small)
-                themes = ", ".join(labels.get(th, th) for th in sorted(b_themes.get(b, ())))
+                nb = int(getattr(row, "b_count", 1) or 1)
+                number = f"{b + 1}–{b + nb}" if nb > 1 else str(b + 1)
+                ax.text(0.85, y, number, ha="center", color="white", **small)
+                themes = ", ".join(labels.get(th, th) for th in sorted(set().union(
+                    *(b_themes.get(j, set()) for j in range(b, b + nb)))))  # fmt: skip
                 ax.text(1.03, y, wrap_label(themes, 34, max_lines=2), ha="left", **small)
             if a is not None and b is not None:
                 band = [(0.3, y - 0.25), (0.7, y - 0.25), (0.7, y + 0.25), (0.3, y + 0.25)]
@@ -120,7 +131,9 @@ def textplot_alignment(
         ax.text(0.85, -0.9, t["sentence_b"], ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
         title = t["title"].format(a=middle_label(names[0], 26), b=middle_label(names[1], 26))
         ax.set_title(title, fontsize=10, loc="center", pad=22)
-        ax.legend(handles=[Patch(color=STATUS_COLOURS[s], label=t[s]) for s in STATUSES], loc="upper center",
+        present = set(alignment["status"])
+        shown = [s for s in STATUSES if s != "translated" or s in present]  # translations: two languages
+        ax.legend(handles=[Patch(color=STATUS_COLOURS[s], label=t[s]) for s in shown], loc="upper center",
                   bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, fontsize=SMALL_FONT_SIZE)  # fmt: skip
     logger.debug("alignment figure of %d pairs", len(rows))
     return fig
