@@ -80,17 +80,16 @@ def explorer_data(
     rates = comp.doc_rates().pivot_table(index="theme", columns="doc_id", values="per_1000", aggfunc="first")
     theme_labels = comp.dictionary.labels(lang)
     themes = comp.themes.set_index("theme")
-    has_text = focus in set(comp.tokens.docs["doc_id"])
+    shown = [th for th in comp.dictionary.theme_ids() if th in themes.index]
+    passages_of: dict[str, list[dict[str, str]]] = {th: [] for th in shown}
+    if focus in set(comp.tokens.docs["doc_id"]):  # every theme's passages from one lookup
+        lines = kwic(comp.tokens, shown, dictionary=comp.dictionary, window=window, docs=[focus])
+        for r in lines.itertuples():
+            passages_of[r.theme].append({"pre": r.pre, "kw": r.keyword, "post": r.post})
     rows = []
-    for theme in comp.dictionary.theme_ids():
-        if theme not in themes.index:
-            continue
+    for theme in shown:
         row = themes.loc[theme]
-        hits = kwic(comp.tokens, theme, dictionary=comp.dictionary, window=window, docs=[focus]) if (
-            has_text and int(row["focus_count"])) else None  # fmt: skip
-        passages = [] if hits is None else [
-            {"pre": r.pre, "kw": r.keyword, "post": r.post} for r in hits.itertuples()
-        ]
+        passages = passages_of[theme]
         values = [rates.at[theme, d] if theme in rates.index and d in rates.columns else None for d in ids]
         values[0] = float(row["focus_per_1000"])  # subthemes too: the focus's own count and length
         rows.append(

@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from analysis.dictionary import compile_pattern
@@ -43,7 +43,7 @@ CONTEXTS = ("window", "sentence")
 
 def kwic(
     toks: Tokens,
-    query: str,
+    query: str | Sequence[str],
     *,
     dictionary: Dictionary | None = None,
     window: int = 8,
@@ -56,10 +56,10 @@ def kwic(
     Parameters
     ----------
     toks : Tokens
-    query : str
+    query : str or sequence of str
         A theme id of ``dictionary`` (its counted hits, as in
-        :func:`tokens_lookup`), or a pattern string (word, glob or phrase, matched
-        with the same rules, on its own).
+        :func:`tokens_lookup`), several theme ids (one lookup for all of them), or a
+        pattern string (word, glob or phrase, matched with the same rules, on its own).
     dictionary : Dictionary, optional
         Needed for a theme id; its ``accent_sensitive`` setting also applies to a
         pattern query.
@@ -128,16 +128,20 @@ def kwic(
     text_of = dict(zip(doc_table["doc_id"], doc_table["text"], strict=True))
     spans: list[tuple[str, str | None, str, int, int]] = []  # doc, theme, pattern, row0, row1
 
-    if dictionary is not None and query in dictionary.theme_ids():
+    themes = [query] if isinstance(query, str) else list(query)
+    if dictionary is not None and set(themes) <= set(dictionary.theme_ids()):
         from analysis.tokens import Tokens
 
         sub = Tokens(data=data, docs=doc_table.reset_index(drop=True), history=[])
         hits = tokens_lookup(sub, dictionary).hits
-        hits = hits[hits["theme"] == query]
+        hits = hits[hits["theme"].isin(themes)]
         for doc_id, g in hits.groupby("doc_id", sort=False):
             row_of = {p: i for i, p in enumerate(groups[doc_id]["position"])}
-            for pattern, s, e in zip(g["pattern"], g["start_pos"], g["end_pos"], strict=True):
-                spans.append((doc_id, query, pattern, row_of[s], row_of[e - 1] + 1))
+            found = zip(g["theme"], g["pattern"], g["start_pos"], g["end_pos"], strict=True)
+            for theme, pattern, s, e in found:
+                spans.append((doc_id, theme, pattern, row_of[s], row_of[e - 1] + 1))
+    elif not isinstance(query, str):
+        raise ValueError(f"several queries must all be theme ids of the dictionary: {themes}")
     else:
         accent = dictionary.accent_sensitive if dictionary is not None else False
         matchers: dict[str, Matcher] = {}

@@ -410,12 +410,10 @@ class Brief:
         from analysis.kwic import kwic
         from analysis.store import write_csv
 
-        focus = self.comp.focus_id
-        rows = [
-            kwic(self.comp.tokens, theme, dictionary=self.comp.dictionary, window=self.kwic_window,
-                 docs=[focus]).head(per_theme)
-            for theme in self._top()
-        ]  # fmt: skip
+        focus, top = self.comp.focus_id, self._top()
+        lines = kwic(self.comp.tokens, top, dictionary=self.comp.dictionary, window=self.kwic_window,
+                     docs=[focus]) if top else None  # fmt: skip
+        rows = [lines[lines["theme"] == theme].head(per_theme) for theme in top]
         columns = ["doc_id", "theme", "pattern", "position", "pre", "keyword", "post"]
         excerpts = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
         excerpts.insert(2, "theme_label", excerpts["theme"].map(lambda t: self.labels.get(t, t)))
