@@ -2,7 +2,8 @@
 
 ``html`` parses fragments (``<p>``, ``<br>``, ``<sup>`` notes, entities) with the
 standard library's ``html.parser``: block tags become paragraph breaks, ``<br>`` a
-line break, ``<sup>`` content is dropped (footnote markers) unless it is an ordinal suffix
+line break, comments ``<!-- -->`` (the White House's list separators) are dropped,
+``<sup>`` content is dropped (footnote markers) unless it is an ordinal suffix
 after a number or an abbreviation after M (``21<sup>st</sup>`` -> "21st"), every other tag is
 removed and its text kept; a text without tags only has its entities decoded.
 ``markdown`` removes emphasis, headings, backslash escapes, links ``[text](url)``
@@ -71,6 +72,7 @@ class _TextExtractor(HTMLParser):
         self.tags: dict[str, int] = {}
         self.dropped: list[str] = []
         self.sup: list[str] | None = None  # the text of the <sup> being read
+        self.comments = 0
 
     def _before(self) -> str:
         return "".join(self.parts[-3:])
@@ -108,6 +110,9 @@ class _TextExtractor(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n\n")
 
+    def handle_comment(self, data: str) -> None:
+        self.comments += 1  # <!-- ... --> is not text: dropped
+
     def handle_data(self, data: str) -> None:
         if self.sup is not None and self.skip == 1:
             self.sup.append(data)
@@ -118,7 +123,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|<!--")
 _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#x[0-9a-fA-F]+);")
 
 
@@ -134,7 +139,9 @@ def _step_html(text: str, present: str | None = None) -> Change:
     parser.close()
     out = "".join(parser.parts)
     tags = ", ".join(f"<{t}>×{n}" for t, n in sorted(parser.tags.items()))
-    detail = f"removed tags {tags}"
+    detail = f"removed tags {tags}" if tags else "removed"
+    if parser.comments:
+        detail += f"{',' if tags else ''} {parser.comments} comment(s) <!-- -->"
     if parser.dropped:
         detail += f"; dropped {len(parser.dropped)} note marker(s)"
     return Change("html", out, detail, parser.dropped)
