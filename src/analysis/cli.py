@@ -181,39 +181,6 @@ def cmd_reference_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.validation import textstat_validation, validation_text
-
-    v = textstat_validation(args.set, args.dictionary)
-    if args.save_summary:
-        import json
-
-        from analysis.store import write_text
-        from analysis.validation import SUMMARY_FILE, validation_summary
-
-        if v.skipped_sentences:
-            raise UsageError(f"validate --save-summary: {v.skipped_sentences} sentences not compared "
-                             "(their texts are absent): only a complete validation is saved")  # fmt: skip
-        write_text(json.dumps(validation_summary(v), indent=1, sort_keys=True) + "\n", SUMMARY_FILE)
-        sys.stderr.write(f"validation figures written to {SUMMARY_FILE}\n")
-    flagged = set(v.flagged())
-    scores = v.scores.assign(flagged=[t in flagged for t in v.scores["theme"]])
-    if args.output:
-        from analysis.store import write_csv
-
-        out = Path(args.output)
-        write_csv(scores, out / "validation_scores.csv")
-        write_csv(v.disagreements, out / "validation_disagreements.csv")
-        if v.heldout is not None:
-            write_csv(v.heldout, out / "validation_heldout.csv")
-        sys.stderr.write(f"validation tables written to {out}\n")
-    if args.format == "csv":
-        _write_table(scores, None, "csv")
-    else:
-        sys.stdout.write(validation_text(v, disagreements=args.disagreements, language=args.language))
-    return EXIT_OK
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     from analysis.cli_text import check_statement_options, statement_options
     from analysis.compare import compare
@@ -420,18 +387,6 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--jsonl", action="append", default=[], help="JSON Lines source (default: in ../shared)")
     c.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY))
     c.set_defaults(func=cmd_reference_check)
-
-    p = sub.add_parser("validate", help="the dictionary against coded sentences: precision, recall, F1")
-    p.add_argument("--set", default=str(config.RESOURCES_DIR / "validation" / "coded_sentences.csv"),
-                   help="validation set CSV (default: the shipped set)")  # fmt: skip
-    p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY), help="dictionary YAML")
-    p.add_argument("--format", choices=("text", "csv"), default="text", help="text table or CSV of scores")
-    p.add_argument("--disagreements", action="store_true", help="list false positives and negatives")
-    p.add_argument("--language", choices=config.LANGUAGES, help="only this language's disagreements")
-    p.add_argument("--output", help="folder for validation_scores.csv and validation_disagreements.csv")
-    p.add_argument("--save-summary", action="store_true",
-                   help="write the figures for machines without the texts (validation/summary.json)")
-    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("compare", help="compare a statement with the reference statements")
     p.add_argument("--focus", help=f"focus document id (default: {config.DEFAULT_FOCUS_ID})")

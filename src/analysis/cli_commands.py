@@ -12,7 +12,7 @@ __all__ = ["add_subcommands"]
 
 
 def add_subcommands(sub: Any) -> None:
-    """Add init, add, fetch, collocations, lemmas, specificities, diff and quotes.
+    """Add init, add, fetch, collocations, lemmas, specificities, diff, quotes and validate.
 
     Examples
     --------
@@ -28,6 +28,7 @@ def add_subcommands(sub: Any) -> None:
     from analysis.explore_cli import add_explore_stats_parsers
     from analysis.fetch import add_fetch_parser
     from analysis.lemmas import add_lemmas_parser
+    from analysis.validation_cli import add_validate_parser
 
     add_project_parsers(sub)
     add_fetch_parser(sub)
@@ -36,3 +37,4 @@ def add_subcommands(sub: Any) -> None:
     add_explore_stats_parsers(sub)
     add_diff_parser(sub)
     add_quotes_parser(sub)
+    add_validate_parser(sub)

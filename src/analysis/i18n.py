@@ -133,6 +133,8 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
                        "Phrases réservées", "Précision (réservées)", "Rappel (réservées)"],
         "equivalence": ["Thème", "Motifs français sans équivalent anglais",
                         "Motifs anglais sans équivalent français"],
+        "parallel": ["Thème", "Paires", "Les deux", "Français seul", "Anglais seul", "κ",
+                     "Mots touchés d'un seul côté"],
 
         "repro": ["Élément", "Valeur"],
     },
@@ -153,6 +155,8 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
                        "Held-out sentences", "Precision (held out)", "Recall (held out)"],
         "equivalence": ["Theme", "French patterns without an English counterpart",
                         "English patterns without a French counterpart"],
+        "parallel": ["Theme", "Pairs", "Both", "French only", "English only", "κ",
+                     "Words hit on one side only"],
 
         "repro": ["Item", "Value"],
     },

@@ -18,6 +18,8 @@ from analysis.report.blocks import Block, concat, note, paragraphs, section
 from analysis.report.tables import table
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from analysis.dictionary import Dictionary
     from analysis.validation import Validation
 
@@ -119,6 +121,7 @@ def validation_block(dictionary: Dictionary, lang: str = "fr", anchor: str | Non
             section(t["validation"], anchor=anchor),
             note(t["validation_none"]),
             equivalence_block(dictionary, lang),
+            parallel_block(dictionary, lang),
         )
     labels = dictionary.labels(lang)
     heldout: dict[str, dict[str, float]] = {}
@@ -173,7 +176,61 @@ def validation_block(dictionary: Dictionary, lang: str = "fr", anchor: str | Non
         *(table(view, caption=t[cap], number_format=fmt, lang=lang, max_rows=40)
           for (view, fmt), cap in zip(views, ("validation_cap", "validation_lang_cap"), strict=True)),
         equivalence_block(dictionary, lang),
+        parallel_block(dictionary, lang),
     )
+
+
+def _one_side_words(dis: pd.DataFrame, theme: str, top: int = 3) -> str:
+    """The words most often hit on one side only, with the language that hits: ``sécurité ×6 (fr)``."""
+    from collections import Counter
+
+    rows = dis[dis["theme"] == theme]
+    pairs = zip(rows["matched"], rows["hit_in"], strict=True)
+    counts = Counter((w.strip().lower(), side) for m, side in pairs for w in str(m).split("|") if w.strip())
+    return " · ".join(f"{w}{f' ×{n}' if n > 1 else ''} ({side})" for (w, side), n in counts.most_common(top))
+
+
+def parallel_block(dictionary: Dictionary, lang: str = "fr") -> Block:
+    """Annex: κ of the dictionary's hits on real parallel versions (:mod:`analysis.parallel`).
+
+    Examples
+    --------
+    >>> from analysis import config
+    >>> from analysis.dictionary import dictionary
+    >>> "κ" in parallel_block(dictionary(config.DEFAULT_DICTIONARY), "en").html
+    True
+    """
+    import pandas as pd
+
+    from analysis.parallel import pairs_held, parallel_validation
+    from analysis.validation import FLAG_BELOW
+
+    t = i18n.BRIEF[lang]
+    pv = parallel_validation(dictionary)
+    if pv is None:
+        return concat(section(t["parallel"], level=3), note(t["parallel_none"]))
+    labels = dictionary.labels(lang)
+    hit = pv.table[(pv.table["both"] + pv.table["fr_only"] + pv.table["en_only"]) > 0]
+    unmeasured = [labels.get(x, x) for x in pv.table.loc[~pv.table.index.isin(hit.index), "theme"]]
+    rows = [[labels.get(r.theme, r.theme), r.n, r.both, r.fr_only, r.en_only, r.kappa,
+             _one_side_words(pv.disagreements, r.theme) or "–"]
+            for r in hit.itertuples(index=False)]  # fmt: skip
+    view = pd.DataFrame(rows, columns=i18n.COLUMNS[lang]["parallel"])
+    for col in view.columns[1:6]:
+        view[col] = pd.to_numeric(view[col])
+    low = [labels.get(r.theme, r.theme) for r in hit.itertuples(index=False) if r.kappa < FLAG_BELOW]
+    flag = i18n.fmt_number(FLAG_BELOW, lang, 2)
+    names = "; ".join(pv.pairs[f"label_{lang}"]) if len(pv.pairs) else "–"
+    verdict = t["parallel_low"].format(flag=flag, themes=", ".join(low)) if low else t["parallel_ok"].format(
+        flag=flag)  # fmt: skip
+    texts = [t["parallel_intro"].format(pairs=i18n.fmt_number(len(pv.pairs), lang, 0), names=names,
+                                        n=i18n.fmt_number(pv.sentence_pairs, lang, 0)),
+             t["parallel_scope"].format(themes=", ".join(unmeasured) or "–"), verdict]  # fmt: skip
+    if pv.from_summary and not pairs_held():
+        texts.insert(0, t["parallel_shipped"])
+    fmt = {c: ".0f" for c in view.columns[1:5]} | {view.columns[5]: ".2f"}
+    return concat(section(t["parallel"], level=3), paragraphs(texts),
+                  table(view, caption=t["parallel_cap"], number_format=fmt, lang=lang, max_rows=40))
 
 
 def equivalence_block(dictionary: Dictionary, lang: str = "fr") -> Block:
