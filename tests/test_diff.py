@@ -217,8 +217,9 @@ def test_cli_diff_text_csv_and_themes(tmp_path, capsys):
 def test_cli_diff_usage_errors(tmp_path):
     from analysis.cli_text import UsageError
 
-    with pytest.raises(UsageError, match="fetch"):
-        _run(["diff", "https://example.org/a", "b"])
+    # a URL is read (tests/test_fetch.py serves real pages); one that cannot be reached is a usage error
+    with pytest.raises(UsageError, match="127.0.0.1:9/a"):
+        _run(["diff", "http://127.0.0.1:9/a", "b"])
     with pytest.raises(UsageError, match="no-such-id"):
         _run(["diff", "no-such-id", "other-id", "--corpus", str(_manifest(tmp_path))])
 

@@ -20,7 +20,8 @@ import pytest
 
 from analysis import config
 from analysis.corpus import CorpusError, corpus
-from analysis.fetch import FetchError, add_fetch_parser, download, extract, fetch, fetch_many
+from analysis.fetch import FetchError, download, extract, fetch, fetch_many, url_documents
+from analysis.fetch_cli import add_fetch_parser
 
 EN_TITLE = "Joint statement of Alphaland and Syldavia"
 NAV = "NAVMARKER Home of the Alphaland portal, Newsroom, Contact the ministry"
@@ -427,3 +428,32 @@ def test_fetch_from_csv_reports_failures_and_skips_imported(site, project, tmp_p
     ]
     assert again[0][2].startswith("skipped") and again[2][2].startswith("skipped")
     assert "HTTP error 404" in again[1][2]
+
+
+# ----------------------------------------------------------------------------- read once, not imported
+def test_url_documents_reads_without_importing(site, project):
+    docs = url_documents(f"{site}/en", timeout=2).docs
+    assert len(docs) == 1 and not config.RAW_DIR.exists()
+    row = docs.iloc[0]
+    assert (row["title"], row["date"], row["language"]) == ("Joint statement of Alphaland and Syldavia",
+                                                           "2022-06-01", "en")  # fmt: skip
+    assert all(p in row["text"] for p in EN_PARAGRAPHS) and FOOTER not in row["text"]
+    assert row["source_url"] == f"{site}/en" and "not imported" in row["notes"]
+    with pytest.raises(FetchError, match="404"):
+        url_documents(f"{site}/missing", timeout=2)
+
+
+def test_diff_and_quotes_take_urls(site, project, capsys):
+    from analysis.cli import main
+
+    # the undated page holds the same three paragraphs as /en: every sentence kept (written above)
+    assert main(["diff", f"{site}/en", f"{site}/nodate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if not line.startswith("#")]
+    assert [r.split()[0] for r in rows if r.split()[0] != "kept"] == [] and len(rows) >= 3
+    # French against English: two versions, sentences paired as translated, nothing kept word for word
+    assert main(["diff", f"{site}/fr", f"{site}/en", "--format", "csv"]) == 0
+    table = capsys.readouterr().out
+    assert "translated" in table and ",kept," not in table
+    assert not config.RAW_DIR.exists()  # read, never imported
+    assert main(["diff", f"{site}/missing", f"{site}/en"]) == 2

@@ -124,8 +124,8 @@ def test_annex_block_without_texts_and_for_another_dictionary(tmp_path, monkeypa
     security = next(r for r in shipped["table"] if r["theme"] == "security_defence")
     assert f"{security['kappa']:.2f}" in html  # the shipped κ is printed
     other = tmp_path / "d.yaml"
-    other.write_text(config.DEFAULT_DICTIONARY.read_text(encoding="utf-8").replace("version:", "# x\nversion:", 1),
-                     encoding="utf-8")  # fmt: skip
+    text = config.DEFAULT_DICTIONARY.read_text(encoding="utf-8")
+    other.write_text(text.replace("version:", "# x\nversion:", 1), encoding="utf-8")
     assert "No measurement on parallel versions" in parallel_block(dictionary(other), "en").html
 
 

@@ -26,7 +26,7 @@ def add_subcommands(sub: Any) -> None:
     from analysis.collocations import add_collocations_parser
     from analysis.diff_cli import add_diff_parser, add_quotes_parser
     from analysis.explore_cli import add_explore_stats_parsers
-    from analysis.fetch import add_fetch_parser
+    from analysis.fetch_cli import add_fetch_parser
     from analysis.lemmas import add_lemmas_parser
     from analysis.validation_cli import add_validate_parser
 

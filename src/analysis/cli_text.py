@@ -157,17 +157,23 @@ def own_text(args: argparse.Namespace, usage_error: type[Exception]):
 
 
 def load_documents(items: list[str], corpus_manifest: str | None, language: str | None, own=None):
-    """Documents named on the command line: ids of the manifest, plain text files, and ``--text``."""
+    """Documents named on the command line: ids of the manifest, plain text files, http(s) URLs (read
+    with :func:`analysis.fetch.url_documents`, not imported) and ``--text``."""
     from analysis.corpus import corpus, corpus_from_files, corpus_subset
 
-    files = [i for i in items if Path(i).is_file()]
-    ids = [i for i in items if i not in files]
+    urls = [i for i in items if i.startswith(("http://", "https://"))]
+    files = [i for i in items if i not in urls and Path(i).is_file()]
+    ids = [i for i in items if i not in files and i not in urls]
     parts = [] if own is None else [own]
     if own is not None and not items:
         return own
+    if urls:
+        from analysis.fetch import url_documents
+
+        parts.extend(url_documents(u, language=language) for u in urls)
     if files:
         parts.append(_described(corpus_from_files(files, language=language), corpus_manifest))
-    if ids or not files:
+    if ids or not (files or urls):
         corp = corpus(corpus_manifest or config.RAW_MANIFEST)
         if ids:
             unknown = sorted(set(ids) - set(corp.docs["doc_id"]))

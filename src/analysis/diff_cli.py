@@ -62,16 +62,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     if args.level == "themes" and args.format == "text":
         args.format = "csv"
-    for item in (args.a, args.b):
-        if item.startswith(("http://", "https://")):
-            raise UsageError(f"diff: {item}: fetch the page first (analysis fetch), then give the file")
     try:
         a_docs = load_documents([args.a], args.corpus, args.language).docs
         b_docs = load_documents([args.b], args.corpus, args.language).docs
         result = compare_statements(a_docs, b_docs, dictionary=args.dictionary, language=args.language,
                                     kept=args.kept, reworded=args.reworded,
                                     themes=args.level == "themes")  # fmt: skip
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, OSError) as exc:  # FetchError is a ValueError
         raise UsageError(f"diff: {exc}") from None
     table = result.themes if args.level == "themes" else result.alignment
     if args.format == "text":
@@ -107,8 +104,8 @@ def add_diff_parser(sub: Any) -> argparse.ArgumentParser:
     from analysis.cli_text import csv_option
 
     p = sub.add_parser("diff", help="align two statements by sentence: kept, reworded, dropped, added")
-    p.add_argument("a", metavar="A", help="document id or text file: the source (reference)")
-    p.add_argument("b", metavar="B", help="document id or text file: the later text (focus)")
+    p.add_argument("a", metavar="A", help="document id, text file or http(s) URL: the source (reference)")
+    p.add_argument("b", metavar="B", help="document id, text file or URL: the later text or press article")
     p.add_argument("--corpus", help="manifest CSV for ids (default: data/raw/manifest.csv)")
     p.add_argument("--language", choices=config.LANGUAGES, help="language of text files (default: detected)")
     p.add_argument("--dictionary", default=str(config.DEFAULT_DICTIONARY), help="dictionary YAML (themes)")
@@ -149,7 +146,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
     try:
         press = corpus_clean(load_documents([args.press], args.corpus, args.language))
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, OSError) as exc:
         raise UsageError(f"quotes: {exc}") from None
     doc = press.docs.iloc[0]
     quotes = find_quotes(doc["text"])
@@ -187,8 +184,8 @@ def add_quotes_parser(sub: Any) -> argparse.ArgumentParser:
     from analysis.cli_text import csv_option
 
     p = sub.add_parser("quotes", help="quotations of a press text, found in its source; their theme hits")
-    p.add_argument("press", metavar="PRESS", help="document id or text file: the press text")
-    p.add_argument("source", metavar="SOURCE", nargs="?", help="id or text file: the statement quoted")
+    p.add_argument("press", metavar="PRESS", help="document id, text file or http(s) URL: the press text")
+    p.add_argument("source", metavar="SOURCE", nargs="?", help="id, text file or URL: the statement quoted")
     p.add_argument("--corpus", help="manifest CSV for ids (default: data/raw/manifest.csv)")
     p.add_argument("--language", choices=config.LANGUAGES, help="language of text files (default: detected)")
     p.add_argument("--dictionary", help="dictionary YAML for --level themes (default: the shipped one)")

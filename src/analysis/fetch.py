@@ -13,6 +13,7 @@
   :func:`analysis.ingest.statement_metadata` (options override what the page says) and
   imports the text, the page as served (``<id>.html``) and the provenance
   (``retrieved_at``, ``sha256``, ``extractor``) with :func:`analysis.ingest.raw_add`.
+- :func:`url_documents` reads a page once without importing it (``analysis diff A URL``).
 
 Every refusal is a :class:`FetchError` with a one-line message naming the URL.
 
@@ -26,7 +27,6 @@ analysis.fetch.FetchError: file:///etc/hostname: only http and https URLs can be
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import datetime as dt
@@ -34,7 +34,6 @@ import http.client
 import logging
 import re
 import socket
-import sys
 import tempfile
 import threading
 import urllib.error
@@ -52,8 +51,7 @@ from analysis.paths import safe_path
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Downloaded", "Extracted", "FetchError", "add_fetch_parser", "cmd_fetch", "download", "extract", "fetch",
-    "fetch_many",
+    "Downloaded", "Extracted", "FetchError", "download", "extract", "fetch", "fetch_many", "url_documents",
 ]  # fmt: skip
 
 MAX_REDIRECTS: int = 5
@@ -538,60 +536,62 @@ def fetch_many(csv_path: Path | str, **options: Any) -> list[tuple[str, bool, st
     return results
 
 
-# ----------------------------------------------------------------------------- command line
-def add_fetch_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add the ``fetch`` subcommand to an argparse subparsers object.
+def url_documents(
+    url: str,
+    *,
+    title: str | None = None,
+    date: str | None = None,
+    language: str | None = None,
+    genre: str | None = None,
+    timeout: float = 20.0,
+    max_bytes: int = 5 * 1024 * 1024,
+) -> Any:
+    """Download a page and give its main text as a one-document corpus, **without importing it**.
+
+    For a text read once (``analysis diff A URL``, a report's ``source``): nothing is written
+    into ``data/raw``; :func:`fetch` is the import that keeps the page with its provenance.
+
+    Parameters
+    ----------
+    url : str
+        An ``http`` or ``https`` page.
+    title, date, language, genre : str, optional
+        Override what the page says (title and date from trafilatura, ``<html lang>``, else
+        the detected language; genre ``statement``).
+    timeout, max_bytes
+        As for :func:`download`.
+
+    Returns
+    -------
+    Corpus
+        One row: ``doc_id`` from the title (else the URL), ``source_url`` the URL asked.
 
     Examples
     --------
-    >>> parser = argparse.ArgumentParser()
-    >>> p = add_fetch_parser(parser.add_subparsers(dest="command"))
-    >>> args = parser.parse_args(["fetch", "https://example.invalid/a", "--max-mb", "2"])
-    >>> args.url, args.max_mb, args.timeout, args.func.__name__
-    ('https://example.invalid/a', 2.0, 20.0, 'cmd_fetch')
-    """
-    p = sub.add_parser("fetch", help="download a statement's page and import its text into data/raw")
-    p.add_argument("url", nargs="?", help="the page (http or https)")
-    p.add_argument("--from", dest="from_csv", metavar="CSV", help="fetch every row of a CSV of sources")
-    p.add_argument("--id", dest="doc_id", help="document id (default: from the title or the URL)")
-    p.add_argument("--title", help="title (default: the page's)")
-    p.add_argument("--date", help="date YYYY-MM-DD (default: the page's; required when it has none)")
-    p.add_argument("--language", choices=config.LANGUAGES, help="default: the page's, else detected")
-    p.add_argument("--parties", help="parties, separated by '; '")
-    p.add_argument("--genre", help="genre (default: statement)")
-    p.add_argument("--publisher", help="publisher (default: the site name)")
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds to connect and per read (default 20)")
-    p.add_argument("--max-mb", type=float, default=5.0, help="largest page in MB (default 5)")
-    p.set_defaults(func=cmd_fetch)
-    return p
-
-
-def cmd_fetch(args: argparse.Namespace) -> int:
-    """Run ``analysis fetch``: 0 when done, 1 when a ``--from`` row failed (single fetch: errors raise).
-
-    Examples
-    --------
-    >>> cmd_fetch(argparse.Namespace(url=None, from_csv=None))
+    >>> url_documents("ftp://example.invalid/a")
     Traceback (most recent call last):
     ...
-    analysis.fetch.FetchError: fetch: give a URL or --from CSV
+    analysis.fetch.FetchError: ftp://example.invalid/a: only http and https URLs can be fetched
     """
-    max_bytes = int(getattr(args, "max_mb", 5.0) * 1024 * 1024)
-    timeout = getattr(args, "timeout", 20.0)
-    if bool(args.url) == bool(args.from_csv):
-        raise FetchError("fetch: give a URL or --from CSV" + (", not both" if args.url else ""))
-    meta = {k: getattr(args, k, None) for k in ("doc_id", "title", "date", "language", "parties", "genre",
-                                                 "publisher")}  # fmt: skip
-    if args.from_csv:
-        own = [f"--{k.replace('doc_', '')}" for k in ("doc_id", "title", "date") if meta[k]]
-        if own:
-            raise FetchError(f"fetch --from: {', '.join(own)} belong(s) to one document; put them in the CSV")
-        defaults = {k: v for k, v in meta.items() if v}
-        results = fetch_many(args.from_csv, timeout=timeout, max_bytes=max_bytes, **defaults)
-        for doc_id, ok, message in results:
-            if ok and not message.startswith(SKIPPED):
-                sys.stdout.write(f"{doc_id}\t{message}\n")
-        return 1 if any(not ok for _, ok, _ in results) else 0
-    row = fetch(args.url, timeout=timeout, max_bytes=max_bytes, **meta)
-    sys.stdout.write(f"{row['id']}\t{config.RAW_DIR / row['path']}\n")
-    return 0
+    import hashlib
+
+    import pandas as pd
+
+    from analysis.corpus import Corpus, detect_language
+
+    _check_scheme(url)
+    page = download(url, timeout=timeout, max_bytes=max_bytes)
+    found = extract(page.body, page.final_url, charset=page.charset)
+    text = found.text.strip() + "\n"
+    title = title or found.title or ""
+    lang = language or (found.language if found.language in config.LANGUAGES else detect_language(text))
+    row = {
+        "doc_id": _default_id(title, url), "title": title, "date": date or found.date, "parties": "",
+        "n_parties": 0, "format": "html", "language": lang, "genre": genre or "statement",
+        "source_url": url, "publisher": found.sitename, "license": "", "complete": "yes",
+        "notes": f"read from {page.final_url} on {page.retrieved_at}; not imported", "heading": "",
+        "path": "", "encoding": "utf-8", "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "n_bytes": len(text.encode("utf-8")), "text": text,
+    }  # fmt: skip
+    logger.info("read %s (%d characters, not imported: `analysis fetch` keeps it)", url, len(text))
+    return Corpus(docs=pd.DataFrame([row]), history=[{"op": "url_documents", "url": url}])
