@@ -257,7 +257,7 @@ def test_annex_contents_links_every_annex_section(comp, tmp_path) -> None:
     html = annex_contents("fr").html
     assert [m for m in re.findall(r'href="#([^"]+)"', html)] == [anchor(k) for k, _ in ANNEX]
     sections = [b.methodology(), b.executive_summary(), b.keyness_themes(), b.sensitivity(),
-                b.theme_profile(), b.heatmap(), b.dispersion(), b.kwic_excerpts(), b.similarity(),
+                b.theme_profile(), b.heatmap(), b.dispersion(), b.kwic_excerpts(), b.press(), b.similarity(),
                 b.keyness_words(), b.timeline(), b.reference_table(), b.dictionary_appendix(),
                 b.validation(), b.reproducibility({})]  # fmt: skip
     ids = [re.search(r'<h2 id="([^"]+)"', s.html).group(1) for s in sections]

@@ -179,6 +179,13 @@ def test_shipped_parallel_figures_are_current(real):
     kappas = {r["theme"]: r["kappa"] for r in shipped["table"]}
     assert all(k is None or -1 <= k <= 1 for k in kappas.values())
     assert kappas["ukraine"] is None  # never mentioned in these migration texts: not measured
+    assert sum(p["translated"] for p in shipped["pairs"]) == 124  # as the README says
+    # the README's reading of the gaps: the English list has neither safety nor employment
+    from analysis.lookup import tokens_lookup
+    from analysis.tokens import tokens
+
+    dic = dictionary(config.DEFAULT_DICTIONARY)
+    assert tokens_lookup(tokens("Safety. Employment.", language="en"), dic).hits.empty
 
 
 def test_cli_validate_parallel(real, capsys):

@@ -133,6 +133,9 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
                        "Phrases réservées", "Précision (réservées)", "Rappel (réservées)"],
         "equivalence": ["Thème", "Motifs français sans équivalent anglais",
                         "Motifs anglais sans équivalent français"],
+        "press_quotes": ["Thème", "Dans les citations", "Hors citations", "Part citée"],
+        "press_themes": ["Thème", "Source", "Texte", "Source /1000", "Texte /1000", "Log Ratio",
+                         "IC bas", "IC haut"],
         "parallel": ["Thème", "Paires", "Les deux", "Français seul", "Anglais seul", "κ",
                      "Mots touchés d'un seul côté"],
 
@@ -155,6 +158,9 @@ COLUMNS: dict[str, dict[str, list[str]]] = {
                        "Held-out sentences", "Precision (held out)", "Recall (held out)"],
         "equivalence": ["Theme", "French patterns without an English counterpart",
                         "English patterns without a French counterpart"],
+        "press_quotes": ["Theme", "In quotations", "Outside", "Share quoted"],
+        "press_themes": ["Theme", "Source", "Text", "Source /1000", "Text /1000", "Log Ratio",
+                         "CI low", "CI high"],
         "parallel": ["Theme", "Pairs", "Both", "French only", "English only", "κ",
                      "Words hit on one side only"],
 

@@ -37,6 +37,7 @@ ANNEX: tuple[tuple[str, str], ...] = (
     ("heatmap", "heatmap"),
     ("dispersion", "dispersion"),
     ("kwic", "kwic"),
+    ("press", "press"),
     ("similarity", "similarity"),
     ("words", "words"),
     ("timeline", "timeline"),

@@ -429,6 +429,15 @@ class Brief:
             note(self.t["explorer_note"].format(file=EXPLORER_FILE)),
         )
 
+    def press(self, source: str = "", corpus_manifest: str = "") -> Block:
+        """Annex: the focus's quotations and, given the ``source`` statement, what it kept of it.
+
+        See :func:`analysis.report.press.press_block` (``source``: id, text file or URL).
+        """
+        from analysis.report.press import press_block
+
+        return press_block(self, source, corpus_manifest)
+
     def similarity(self, top: int = 12) -> Block:
         """Figure and table: the reference statements most similar to the focus."""
         from analysis.textplot import textplot_similarity
