@@ -33,3 +33,12 @@ def test_labels_follow_the_language():
     ax = fig.axes[0]
     assert ax.get_title() == "Sentence by sentence: Communiqué → Article"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["kept", "reworded", "dropped", "added"]
+
+
+def test_moved_pairs_are_starred_and_a_translation_has_its_own_legend():
+    moved = ALIGNMENT.assign(moved=[False, False, False, False, True])
+    texts = [t.get_text() for t in textplot_alignment(moved).axes[0].texts]
+    assert "4*" in texts and "4" in texts  # B's fourth sentence, paired out of order; A's fourth
+    across = pd.DataFrame({"a_index": [0, None], "b_index": [0, 1], "status": ["translated", "added"]})
+    legend = textplot_alignment(across, lang="en").axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in legend] == ["translated", "dropped", "added"]

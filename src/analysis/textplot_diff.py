@@ -117,6 +117,7 @@ def textplot_alignment(
                 ax.add_patch(Rectangle((0.7, y - 0.4), 0.3, 0.8, color=colour))
                 nb = int(getattr(row, "b_count", 1) or 1)
                 number = f"{b + 1}–{b + nb}" if nb > 1 else str(b + 1)
+                number += "*" if bool(getattr(row, "moved", False)) else ""  # paired out of order
                 ax.text(0.85, y, number, ha="center", color="white", **small)
                 themes = ", ".join(labels.get(th, th) for th in sorted(set().union(
                     *(b_themes.get(j, set()) for j in range(b, b + nb)))))  # fmt: skip
@@ -132,8 +133,11 @@ def textplot_alignment(
         title = t["title"].format(a=middle_label(names[0], 26), b=middle_label(names[1], 26))
         ax.set_title(title, fontsize=10, loc="center", pad=22)
         present = set(alignment["status"])
-        shown = [s for s in STATUSES if s != "translated" or s in present]  # translations: two languages
+        # two languages: translated, dropped, added; one language: the four others
+        across = "translated" in present
+        shown = [s for s in STATUSES if s in ("dropped", "added") or (s == "translated") == across]
         ax.legend(handles=[Patch(color=STATUS_COLOURS[s], label=t[s]) for s in shown], loc="upper center",
-                  bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, fontsize=SMALL_FONT_SIZE)  # fmt: skip
+                  bbox_to_anchor=(0.5, 0.0), ncol=len(shown), frameon=False,
+                  fontsize=SMALL_FONT_SIZE)  # fmt: skip
     logger.debug("alignment figure of %d pairs", len(rows))
     return fig
