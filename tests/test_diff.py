@@ -260,3 +260,21 @@ def test_real_karabakh_statements_share_a_sentence(shared_corpus):
     d = compare_statements(shared_corpus, ids=REAL_PAIRS[0], reworded=0.45, themes=False)
     assert d.summary["kept"] + d.summary["reworded"] >= 1
     _check_invariants(d.alignment, d.summary["a_sentences"], d.summary["b_sentences"], reworded=0.45)
+
+
+def test_an_excerpt_is_paired_by_containment():
+    # A: 29 keys; B cuts its first ten keys out ("Alphaland ... l'Arctique") behind "Selon Klow,":
+    # 12 keys, 10 matched in order -> similarity 2*10/41 = 0.488 (< 0.5), containment 10/12 = 0.833
+    a = statement_sentences("Alphaland et la Syldavie renforceront leur coopération dans l'Arctique, en mer "
+                            "de Klow et dans les vallées syldaves dès le printemps 2031, puis en Bordurie "
+                            "avec trois ministres.")  # fmt: skip
+    b = statement_sentences("Selon Klow, Alphaland et la Syldavie renforceront leur coopération dans "
+                            "l'Arctique.")  # fmt: skip
+    assert (len(a[0].keys), len(b[0].keys)) == (29, 12)
+    t = align_sentences(a, b)
+    assert t["status"].tolist() == ["reworded"]
+    assert t["similarity"].iloc[0] == pytest.approx(20 / 41)
+    assert t["containment"].iloc[0] == pytest.approx(10 / 12)
+    # a short sentence is not paired by containment alone (four keys, under MIN_CONTAINED_KEYS)
+    short = statement_sentences("Alphaland et la Syldavie.")
+    assert align_sentences(a, short)["status"].tolist() == ["dropped", "added"]

@@ -20,7 +20,11 @@ lexical similarity instead of length): the steps are 1-1 (a pair), 1-0 (dropped)
 (added) and, with ``merges=True``, 2-1 / 1-2 (two sentences joined or one split). A pair is
 allowed only if its similarity is at least ``reworded``; a step gains the number of keys it
 matches (``similarity x (len_a + len_b) / 2``), dropped and added gain nothing, and the
-alignment maximises the total gain (ties go to the simpler step). A merge is allowed only
+alignment maximises the total gain (ties go to the simpler step). An *excerpt* is paired too:
+two sentences whose similarity is under ``reworded`` but the shorter of which (at least
+``MIN_CONTAINED_KEYS`` keys) is found at :data:`CONTAINED` or more, in order, in the longer
+(:func:`containment`), as when a press article cuts a clause out of a long sentence; it is
+``reworded``, its ``containment`` column says why. A merge is allowed only
 when it beats each of its 1-1 pairs by ``MERGE_MARGIN``. Then a *non-monotone pass* pairs
 leftover dropped and added sentences, greedily by decreasing similarity, when their
 similarity reaches ``moved`` (default: ``kept``): the row keeps the status its similarity
@@ -51,8 +55,13 @@ MIN_MENTIONS = 3
 """A theme is tested when A and B together mention it at least this often."""
 ALIGNMENT_COLUMNS = (
     "a_index", "b_index", "a_count", "b_count", "a_text", "b_text", "similarity", "status", "moved",
+    "containment",
 )  # fmt: skip
 MERGE_MARGIN = 0.1
+CONTAINED = 0.8
+"""Smallest :func:`containment` that pairs an excerpt whose similarity is under ``reworded``."""
+MIN_CONTAINED_KEYS = 5
+"""Shortest excerpt (keys) paired by containment: a short sentence is contained too easily."""
 ACROSS_FLOOR = 0.3
 """Smallest :func:`across_similarity` of a ``translated`` pair (two languages)."""
 _WORD_KINDS = frozenset({"word", "number"})
@@ -154,10 +163,13 @@ def across_similarity(share_a: float, share_b: float, anchors_a: set[str], ancho
     """Similarity of two sentences in two languages: length agreement times anchor overlap.
 
     ``sqrt(L) x A`` where ``L = min(share_a, share_b) / max(...)`` compares the sentences'
-    shares of their texts' lengths (Gale & Church 1993) and ``A = min(1, 3 x Dice)`` is the
-    overlap of their anchors (:attr:`Sentence.anchors`: numbers and stems of five letters, which
-    names and cognates share across French and English: *Colombie / Colombia*,
-    *migratoire / migration*); ``A = 0.5`` when neither sentence has an anchor.
+    shares of their texts' lengths (Gale & Church 1993) and ``A = 0.4 + 0.6 x min(1, 3 x Dice)``
+    the overlap of their anchors (:attr:`Sentence.anchors`: numbers and stems of five letters,
+    which names and cognates share across French and English: *Colombie / Colombia*,
+    *migratoire / migration*); ``A = 0.7`` when neither sentence has an anchor. A translation
+    without a shared name still pairs on its length (0.4), but a sentence sharing its anchors
+    wins over one of the same length that does not: one sentence added in one version does not
+    shift every pair after it.
 
     Examples
     --------
@@ -168,27 +180,52 @@ def across_similarity(share_a: float, share_b: float, anchors_a: set[str], ancho
     >>> round(across_similarity(0.1, 0.05, {"alpha", "sylda", "borsu", "klow"}, {"alpha", "zzzzz"}), 2)
     0.71
     >>> across_similarity(0.1, 0.1, {"alpha"}, {"sylda"}), across_similarity(0.1, 0.1, set(), set())
-    (0.0, 0.5)
+    (0.4, 0.7)
     """
     if not share_a or not share_b:
         return 0.0
     length = min(share_a, share_b) / max(share_a, share_b)
     if not anchors_a and not anchors_b:
-        overlap = 0.5
+        overlap = 0.7
     else:
         dice = 2 * len(anchors_a & anchors_b) / (len(anchors_a) + len(anchors_b))
-        overlap = min(1.0, 3 * dice)
+        overlap = 0.4 + 0.6 * min(1.0, 3 * dice)
     return length**0.5 * overlap
 
 
-def _scorer(floor: float):
-    """Cached similarity; a pair that cannot reach ``floor`` (``quick_ratio``) scores 0."""
-    cache: dict[tuple, float] = {}
+def containment(a: tuple[str, ...] | list[str], b: tuple[str, ...] | list[str]) -> float:
+    """Share of the shorter key sequence found, in order, in the longer (``M / min(len_a, len_b)``).
 
-    def sim(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    An excerpt scores 1 however long the sentence it was cut from; 0 when either is empty.
+
+    Examples
+    --------
+    >>> long = ("alphaland", "dit", "que", "la", "paix", "revient", "enfin")
+    >>> containment(("la", "paix", "revient"), long), round(similarity(("la", "paix", "revient"), long), 2)
+    (1.0, 0.6)
+    """
+    if not a or not b:
+        return 0.0
+    sm = difflib.SequenceMatcher(None, list(a), list(b), autojunk=False)
+    return sum(block.size for block in sm.get_matching_blocks()) / min(len(a), len(b))
+
+
+def _scorer(floor: float):
+    """Cached (ratio, containment); a pair that can reach neither ``floor`` nor :data:`CONTAINED`
+    (bounds from ``quick_ratio``) scores (0, 0)."""
+    cache: dict[tuple, tuple[float, float]] = {}
+
+    def sim(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, float]:
         if (a, b) not in cache:
-            sm = difflib.SequenceMatcher(None, list(a), list(b), autojunk=False)
-            cache[a, b] = sm.ratio() if a and b and sm.quick_ratio() >= floor else 0.0
+            out = (0.0, 0.0)
+            if a and b:
+                sm = difflib.SequenceMatcher(None, list(a), list(b), autojunk=False)
+                quick, shorter = sm.quick_ratio(), min(len(a), len(b))
+                bound = quick * (len(a) + len(b)) / 2 / shorter  # the most containment can be
+                if quick >= floor or (shorter >= MIN_CONTAINED_KEYS and bound >= CONTAINED):
+                    matched = sum(block.size for block in sm.get_matching_blocks())
+                    out = (2 * matched / (len(a) + len(b)), matched / shorter)
+            cache[a, b] = out
         return cache[a, b]
 
     return sim
@@ -210,7 +247,7 @@ def _monotone(
 
     def sim(ka: Any, kb: Any, ai: range | None = None, bj: range | None = None) -> float:
         if not across:
-            return key_sim(ka, kb)
+            return key_sim(ka, kb)[0]
         la = sum(len(a[i].text) for i in ai) / total_a  # type: ignore[union-attr]
         lb = sum(len(b[j].text) for j in bj) / total_b  # type: ignore[union-attr]
         return across_similarity(la, lb, set().union(*(a[i].anchors for i in ai)),  # type: ignore[union-attr]
@@ -224,7 +261,9 @@ def _monotone(
         ka = tuple(k for i in ai for k in a[i].keys)
         kb = tuple(k for j in bj for k in b[j].keys)
         s = sim(ka, kb, ai, bj)
-        if s < reworded or s == 0.0:
+        excerpt = (not across and len(ai) + len(bj) == 2 and min(len(ka), len(kb)) >= MIN_CONTAINED_KEYS
+                   and key_sim(ka, kb)[1] >= CONTAINED)  # fmt: skip
+        if (s < reworded or s == 0.0) and not excerpt:
             return None
         if len(ai) + len(bj) > 2:  # a merge must beat each of its one-to-one pairs
             singles = [sim(a[i].keys, b[j].keys, range(i, i + 1), range(j, j + 1)) for i in ai for j in bj]
@@ -298,7 +337,8 @@ def align_sentences(
         One row per step, in the order of B (moved pairs at B's position, dropped sentences
         where A had them): ``a_index, b_index`` (first sentence of the row, <NA> when absent),
         ``a_count, b_count`` (sentences of each side in the row: 0, 1 or 2), ``a_text, b_text``
-        ("" when absent), ``similarity`` (NaN for dropped and added), ``status``, ``moved``.
+        ("" when absent), ``similarity`` (NaN for dropped and added), ``status``, ``moved``,
+        ``containment`` (:func:`containment` of the pair; NaN for a single or across languages).
 
     Examples
     --------
@@ -343,6 +383,9 @@ def align_sentences(
             "a_count": len(ai), "b_count": len(bj),
             "a_text": " ".join(a[i].text for i in ai), "b_text": " ".join(b[j].text for j in bj),
             "similarity": s if ai and bj else float("nan"), "status": status, "moved": is_moved,
+            "containment": containment(tuple(k for i in ai for k in a[i].keys),
+                                       tuple(k for j in bj for k in b[j].keys))
+            if ai and bj and not across else float("nan"),
         })  # fmt: skip
     table = pd.DataFrame(rows, columns=list(ALIGNMENT_COLUMNS))
     for col in ("a_index", "b_index"):
@@ -354,6 +397,7 @@ def align_sentences(
         else "difflib.SequenceMatcher.ratio on match keys (stopwords kept)",
         "alignment": "monotone DP (1-1, 1-0, 0-1" + (", 2-1, 1-2" if merges else "") + ") + moved pass",
         "kept": kept, "reworded": reworded, "moved": moved,
+        "excerpt": None if across else f"containment >= {CONTAINED} of >= {MIN_CONTAINED_KEYS} keys",
     }  # fmt: skip
     logger.info("aligned %d and %d sentences: %s", len(a), len(b), table["status"].value_counts().to_dict())
     return table
