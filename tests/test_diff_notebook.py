@@ -46,6 +46,8 @@ def test_quotes_traces_the_quotation_and_counts_its_theme_hits(pair, tmp_path, c
     themes = {r["theme"]: r for r in csv.DictReader(capsys.readouterr().out.splitlines())}
     # hand count: Ukraine twice in B, once inside the quotation
     assert (themes["ukraine"]["in_quotes"], themes["ukraine"]["outside"]) == ("1", "1")
+    # the theme split counts B alone: a SOURCE with it would be silently ignored, so it is refused
+    assert main(["-q", "quotes", str(b), str(a), "--level", "themes", "--language", "fr"]) == 2
 
 
 @pytest.mark.slow
@@ -97,7 +99,7 @@ def test_two_language_versions_align_one_to_one_and_give_kappa(tmp_path):
     assert table.loc["ukraine", "kappa"] == pytest.approx(1.0)
     # cybersécurité has no English counterpart in the third pair: a_only 1, neither 2 -> kappa 0
     assert table.loc["cyber_tech", ["both", "a_only", "b_only", "neither"]].tolist() == [0, 1, 0, 2]
-    assert table.loc["cyber_tech", "kappa"] == pytest.approx(0.0, abs=1e-12)
+    assert table.loc["cyber_tech", "kappa"] == 0.0  # exactly: po == pe
     assert isinstance(result.alignment, pd.DataFrame)
 
 

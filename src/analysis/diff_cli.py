@@ -150,6 +150,9 @@ def cmd_quotes(args: argparse.Namespace) -> int:
         raise UsageError(f"quotes: {exc}") from None
     doc = press.docs.iloc[0]
     quotes = find_quotes(doc["text"])
+    if args.level == "themes" and args.source:
+        raise UsageError("quotes --level themes: counts the press text's own mentions; give no SOURCE "
+                         "(its quotations traced in SOURCE: --level quotes)")  # fmt: skip
     if args.level == "themes":
         table = quote_share(tokens(press), dictionary(args.dictionary or config.DEFAULT_DICTIONARY), quotes)
     elif args.source:

@@ -392,6 +392,8 @@ def cohen_kappa(both: int, a_only: int, b_only: int, neither: int) -> tuple[floa
     pe = a_yes * b_yes + (1 - a_yes) * (1 - b_yes)
     if math.isclose(pe, 1.0):
         return po, 1.0, math.nan
+    if math.isclose(po, pe, abs_tol=1e-12):  # no agreement beyond chance: exactly 0, not -3e-16
+        return po, pe, 0.0
     return po, pe, (po - pe) / (1 - pe)
 
 
