@@ -128,9 +128,13 @@ def test_findings_do_not_overclaim_on_a_text_without_hits(tmp_path):
     comp = comparison_from_parameters(focus_id="synthetic-orchard", corpus_manifest=manifest)
     assert int(comp.themes["focus_count"].sum()) == 0  # fruit only: no dictionary term (hand check)
     en = findings(comp, "en")
-    assert en[1].startswith("The text has only 0 dictionary match")
+    assert en[1] == "The text has no dictionary match: no dominant theme."  # not "only 0 match(es)"
     assert not any("closest to" in f for f in en)
     assert any("short (30 words)" in f for f in en)  # 3 x 10 words, hand count
+    from analysis.report.front import key_messages
+
+    few = next(m for m in key_messages(comp, "fr") if m.kind == "few")
+    assert few.body == "Aucune mention des thèmes du dictionnaire en 30 mots."  # not "Seulement 0 mention(s)"
 
 
 def test_dispersion_counts_each_hit_once(comparison, tmp_path, monkeypatch):

@@ -242,7 +242,8 @@ def _dominant(themes: pd.DataFrame, lang: str, min_count: int) -> list[str]:
     f = _f(lang)
     total = int(themes["focus_count"].sum())
     if total < min_count:
-        return [f["few_hits"].format(n=total)]
+        key = "few_hits_zero" if total == 0 else "few_hits_one" if total == 1 else "few_hits"
+        return [f[key].format(n=total)]
     top = dominant_rows(themes, lang)
     parts = [f["rate_item"].format(label=r["shown"], n=_n(r.focus_count, lang)) for _, r in top.iterrows()]
     share = top["focus_count"].sum() / total * 100

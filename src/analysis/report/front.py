@@ -206,7 +206,8 @@ def key_messages(comp: Comparison, lang: str = "fr", limit: int = MAX_MESSAGES) 
     found: dict[str, list[Message]] = {}
     if total < min_count:
         words = _n(int(comp.focus.get("n_tokens", 0)), lang)
-        found["few"] = [Message("few", t["few_head"], t["few_body"].format(n=_n(total, lang), words=words))]
+        body = t["few_body_zero" if total == 0 else "few_body_one" if total == 1 else "few_body"]
+        found["few"] = [Message("few", t["few_head"], body.format(n=_n(total, lang), words=words))]
     else:
         top = dominant_rows(table, lang)
         labels = _list(top["shown"].tolist(), lang)
