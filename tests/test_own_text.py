@@ -357,3 +357,19 @@ def test_specificities_flag_only_scores_of_two_or_more(statement, tmp_path, caps
     assert main(args) == 0
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert rows and all((r["significant"] == "True") == (abs(float(r["specificity"])) >= 2) for r in rows)
+
+
+def test_spreadsheet_dialects_never_write_a_formula(tmp_path):
+    import pandas as pd
+
+    from analysis.store import write_csv
+
+    df = pd.DataFrame({"title": ['=HYPERLINK("http://x.invalid","clic")', "+1", "-", "@a", "Alphaland"],
+                       "n": [1, -2, 3, 4, 5]})  # fmt: skip
+    write_csv(df, tmp_path / "plain.csv")
+    write_csv(df, tmp_path / "fr.csv", dialect="excel-fr")
+    plain = list(csv.DictReader((tmp_path / "plain.csv").open(encoding="utf-8")))
+    fr = list(csv.DictReader((tmp_path / "fr.csv").open(encoding="utf-8-sig"), delimiter=";"))
+    assert [r["title"] for r in plain] == df["title"].tolist()  # the project's own copy: exact
+    assert [r["title"] for r in fr] == ["'" + t for t in df["title"][:4]] + ["Alphaland"]
+    assert [r["n"] for r in fr] == ["1", "-2", "3", "4", "5"]  # numbers stay numbers

@@ -182,12 +182,27 @@ def write_parquet(df: pd.DataFrame, path: Path | str) -> Path:
 
 
 CSV_DIALECTS: dict[str, dict[str, object]] = {
-    "plain": {"sep": ",", "decimal": ".", "bom": False},
-    "bom": {"sep": ",", "decimal": ".", "bom": True},
-    "excel-fr": {"sep": ";", "decimal": ",", "bom": True},
+    "plain": {"sep": ",", "decimal": ".", "bom": False, "spreadsheet": False},
+    "bom": {"sep": ",", "decimal": ".", "bom": True, "spreadsheet": True},
+    "excel-fr": {"sep": ";", "decimal": ",", "bom": True, "spreadsheet": True},
 }
 """CSV flavours: ``plain`` (the project's own), ``bom`` (UTF-8 with BOM), ``excel-fr`` (BOM, ``;``
-between fields, decimal comma: what a spreadsheet in a French locale opens by double-click)."""
+between fields, decimal comma: what a spreadsheet in a French locale opens by double-click). The two
+spreadsheet flavours write a text cell starting with ``= + - @`` (a title such as ``=HYPERLINK(…)``)
+behind an apostrophe, so that the spreadsheet shows it instead of running it as a formula."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _no_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as formulas, behind an apostrophe."""
+    text = [c for c in df.columns if df[c].dtype == object or str(df[c].dtype) in ("string", "str")]
+    if not text:
+        return df
+    out = df.copy()
+    for column in text:
+        out[column] = out[column].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START)
+                                      else v, na_action="ignore")  # fmt: skip
+    return out
 
 
 def write_csv(df: pd.DataFrame, path: Path | str, *, bom: bool = False, dialect: str = "plain") -> Path:
@@ -217,11 +232,15 @@ def write_csv(df: pd.DataFrame, path: Path | str, *, bom: bool = False, dialect:
     b'\\xef\\xbb\\xbf\\xc3\\xa9\\n1\\n'
     >>> write_csv(pd.DataFrame({"a": [0.5], "b": ["x;y"]}), p, dialect="excel-fr").read_bytes()
     b'\\xef\\xbb\\xbfa;b\\n0,5;"x;y"\\n'
+    >>> write_csv(pd.DataFrame({"t": ["=1+1"]}), p, dialect="excel-fr").read_text(encoding="utf-8-sig")
+    "t\\n'=1+1\\n"
     """
     if dialect not in CSV_DIALECTS:
         raise ValueError(f"CSV dialect {dialect!r}: one of {', '.join(CSV_DIALECTS)}")
     flavour = CSV_DIALECTS[dialect]
     bom = bom or bool(flavour["bom"])
+    if flavour["spreadsheet"]:
+        df = _no_formulas(df)
     with atomic_open(path, encoding="utf-8-sig" if bom else "utf-8") as fh:
         df.to_csv(fh, index=False, lineterminator="\n", sep=flavour["sep"], decimal=flavour["decimal"])
     logger.debug("wrote %s (%d rows%s)", path, len(df), ", with BOM" if bom else "")
