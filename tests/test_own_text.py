@@ -113,6 +113,14 @@ def test_an_unknown_field_beside_the_file_is_refused(statement):
         statement_metadata(statement)
 
 
+def test_two_metadata_files_beside_the_text_are_refused(statement):
+    statement.with_suffix(".yaml").write_text("date: 2031-01-02\n", encoding="utf-8")
+    statement.with_suffix(".csv").write_text("date\n2031-09-09\n", encoding="utf-8")
+    names = r"metadata in 2 files \(Alphaland Syldavie.yaml, Alphaland Syldavie.csv\)"
+    with pytest.raises(CorpusError, match=names):
+        statement_metadata(statement)
+
+
 # --------------------------------------------------------------------- one-document corpus
 def test_statement_corpus_is_written_outside_raw_and_reused(statement, tmp_path):
     raw_before = _raw_state()

@@ -69,7 +69,16 @@ def _slug(stem: str) -> str:
 
 
 def _sidecar(path: Path) -> tuple[dict[str, str], Path | None]:
-    """The metadata of the file beside ``path`` (``<stem>.yaml``, ``.yml`` or ``.csv``), if any."""
+    """The metadata of the file beside ``path`` (``<stem>.yaml``, ``.yml`` or ``.csv``), if any.
+
+    Two of them beside one text are refused: which one holds the metadata would be a guess.
+    """
+    sides = [path.with_suffix(x) for x in (".yaml", ".yml", ".csv")]
+    found = [x for x in sides if x != path and x.is_file()]
+    if len(found) > 1:
+        names = ", ".join(x.name for x in found)
+        message = f"metadata in {len(found)} files ({names}); keep one"
+        raise CorpusError([Problem(str(path), None, None, message)])
     for suffix in (".yaml", ".yml", ".csv"):
         side = path.with_suffix(suffix)
         if side == path or not side.is_file():
