@@ -361,8 +361,11 @@ def extract(html: bytes | str, url: str | None = None, *, charset: str | None = 
     import trafilatura
 
     text_html = _decode(html, charset) if isinstance(html, bytes) else html
-    doc = trafilatura.bare_extraction(text_html, url=url, with_metadata=True, include_comments=False)
     shown = safe_path(url or "page")
+    try:
+        doc = trafilatura.bare_extraction(text_html, url=url, with_metadata=True, include_comments=False)
+    except ImportError as exc:  # e.g. lxml_html_clean missing from an environment installed by hand
+        raise FetchError(f"{shown}: the page cannot be read here ({exc}); reinstall the package") from None
     if doc is None:
         raise FetchError(f"{shown}: no main text found in the page")
     body = getattr(doc, "body", None)
