@@ -69,10 +69,10 @@ def test_diff_notebook_runs_with_plain_papermill(pair, tmp_path):
 
 FR = ("L'Alphaland soutient l'Ukraine face à la guerre.\n\n"
       "Les deux pays mèneront des exercices communs dans l'Arctique chaque hiver.\n\n"
-      "Ils renforceront leur cybersécurité.\n")
+      "Ils renforceront leur cybersécurité en 2031.\n")
 EN = ("Alphaland supports Ukraine in the face of the war.\n\n"
       "The two countries will hold joint exercises in the Arctic every winter.\n\n"
-      "They will strengthen their networks.\n")
+      "They will strengthen their networks in 2031.\n")
 
 
 def test_two_language_versions_align_one_to_one_and_give_kappa(tmp_path):
@@ -90,7 +90,8 @@ def test_two_language_versions_align_one_to_one_and_give_kappa(tmp_path):
     a = corpus_clean(corpus_from_files([tmp_path / "fr.txt"], language="fr"), title="count")
     b = corpus_clean(corpus_from_files([tmp_path / "en.txt"], language="en"), title="count")
     result = compare_statements(a, b, clean=False)
-    assert result.alignment["status"].tolist() == ["translated"] * 3  # by length, one to one
+    # by length and shared anchors (Alphaland/Ukraine, Arctic, 2031), one to one
+    assert result.alignment["status"].tolist() == ["translated"] * 3
     dic = dictionary(config.DEFAULT_DICTIONARY)
     table = parallel_agreement(result.alignment, sentence_theme_hits(tokens(a), dic),
                                sentence_theme_hits(tokens(b), dic)).table.set_index("theme")  # fmt: skip

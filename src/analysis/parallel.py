@@ -48,6 +48,8 @@ TABLE_COLUMNS = ["theme", "n", "both", "fr_only", "en_only", "neither", "po", "p
 PAIR_COLUMNS = ["pair", "fr_id", "en_id", "label_fr", "label_en", "fr_sentences", "en_sentences",
                 "translated", "fr_sha256", "en_sha256"]  # fmt: skip
 DISAGREEMENT_COLUMNS = ["pair", "theme", "fr_index", "en_index", "hit_in", "matched"]
+MIN_POSITIVES = 5
+"""Fewest sentence pairs where either language finds a theme for its κ to be printed and judged."""
 
 
 @dataclass

@@ -202,7 +202,7 @@ def parallel_block(dictionary: Dictionary, lang: str = "fr") -> Block:
     """
     import pandas as pd
 
-    from analysis.parallel import pairs_held, parallel_validation
+    from analysis.parallel import MIN_POSITIVES, pairs_held, parallel_validation
     from analysis.validation import FLAG_BELOW
 
     t = i18n.BRIEF[lang]
@@ -212,20 +212,26 @@ def parallel_block(dictionary: Dictionary, lang: str = "fr") -> Block:
     labels = dictionary.labels(lang)
     hit = pv.table[(pv.table["both"] + pv.table["fr_only"] + pv.table["en_only"]) > 0]
     unmeasured = [labels.get(x, x) for x in pv.table.loc[~pv.table.index.isin(hit.index), "theme"]]
-    rows = [[labels.get(r.theme, r.theme), r.n, r.both, r.fr_only, r.en_only, r.kappa,
+    enough = (hit["both"] + hit["fr_only"] + hit["en_only"]) >= MIN_POSITIVES
+    rows = [[labels.get(r.theme, r.theme), r.n, r.both, r.fr_only, r.en_only, r.kappa if ok else None,
              _one_side_words(pv.disagreements, r.theme) or "–"]
-            for r in hit.itertuples(index=False)]  # fmt: skip
+            for r, ok in zip(hit.itertuples(index=False), enough, strict=True)]  # fmt: skip
     view = pd.DataFrame(rows, columns=i18n.COLUMNS[lang]["parallel"])
     for col in view.columns[1:6]:
         view[col] = pd.to_numeric(view[col])
-    low = [labels.get(r.theme, r.theme) for r in hit.itertuples(index=False) if r.kappa < FLAG_BELOW]
+    low = [labels.get(r.theme, r.theme) for r, ok in zip(hit.itertuples(index=False), enough, strict=True)
+           if ok and r.kappa < FLAG_BELOW]  # fmt: skip
+    few = [labels.get(r.theme, r.theme) for r, ok in zip(hit.itertuples(index=False), enough, strict=True)
+           if not ok]  # fmt: skip
     flag = i18n.fmt_number(FLAG_BELOW, lang, 2)
-    names = "; ".join(pv.pairs[f"label_{lang}"]) if len(pv.pairs) else "–"
+    names = (" ; " if lang == "fr" else "; ").join(pv.pairs[f"label_{lang}"]) if len(pv.pairs) else "–"
     verdict = t["parallel_low"].format(flag=flag, themes=", ".join(low)) if low else t["parallel_ok"].format(
         flag=flag)  # fmt: skip
     texts = [t["parallel_intro"].format(pairs=i18n.fmt_number(len(pv.pairs), lang, 0), names=names,
                                         n=i18n.fmt_number(pv.sentence_pairs, lang, 0)),
              t["parallel_scope"].format(themes=", ".join(unmeasured) or "–"), verdict]  # fmt: skip
+    if few:
+        texts.append(t["parallel_few"].format(min=MIN_POSITIVES, themes=", ".join(few)))
     if pv.from_summary and not pairs_held():
         texts.insert(0, t["parallel_shipped"])
     fmt = {c: ".0f" for c in view.columns[1:5]} | {view.columns[5]: ".2f"}
