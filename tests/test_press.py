@@ -63,7 +63,7 @@ def test_quotation_share_by_hand(tmp_path):
     # 13 / 33 = 39 %; 2 / 3 = 67 %
     assert "Il cite 2 passages entre guillemets (13 mots, 39\u202f% de ses mots)" in text
     assert "Sur ses 3 repérages de thèmes, 2 sont dans ces citations (67\u202f%)" in text
-    assert "n'est pas dans le corpus" in text  # no source given
+    assert "Aucune source n'a été donnée" in text
     quotes = pd.read_csv(tmp_path / "tables" / "press_quotes.csv")
     assert quotes["quote"].tolist()[1] == "le commerce du blé reprendra bientôt"
 
@@ -82,7 +82,7 @@ def test_source_alignment_by_hand(tmp_path):
     text = _text(press_block(b, str(src)))
     assert "The text analysed (3 sentences) keeps 1 of them almost word for word, rewords 2 and adds 0; " \
            "sentences of the source left out: 1" in text
-    assert "Its 2 quotations: 2 found as such in the source, 0 near, 0 not found" in text
+    assert "Quotations of the text found in the source: 2 as such, 0 in a near form, 0 not found" in text
     assert "Themes the source mentions at least 3 times and the text analysed never: Arctic." in text
     assert (tmp_path / "figures" / "diff_alignment.png").exists()
     assert pd.read_csv(tmp_path / "tables" / "press_quotes.csv")["match"].tolist() == ["exact", "exact"]
@@ -106,3 +106,34 @@ def test_seed_against_independent_counts():
     text = comp.tokens.docs.set_index("doc_id").loc[comp.focus_id, "text"]
     spans = [m for m in re.findall(r"«\s*([^«»]+?)\s*»", text) if len(m.split()) >= 3]
     assert [q.text for q in f.quotes] == [" ".join(m.split()) if "\n" not in m else m for m in spans]
+
+
+def test_a_source_that_cannot_be_read_leaves_a_note(tmp_path):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    text = _text(press_block(_brief(tmp_path, lang="en"), str(tmp_path / "empty.txt")))
+    assert "could not be read" in text and "empty.txt" in text
+    assert "It quotes 2 passages" in text  # the quotation part stands
+
+
+def test_an_unrelated_source_and_one_in_another_language_are_said(tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("Borduria ouvre une ligne de chemin de fer vers Zylva en 2040.\n", encoding="utf-8")
+    text = _text(press_block(_brief(tmp_path, lang="en"), str(other)))
+    assert "No sentence of the text matches one of the source" in text
+    english = tmp_path / "english.txt"
+    english.write_text("The minister praised a lasting peace between our two peoples during his visit. "
+                       "The truce has held since March. Wheat trade will resume soon.\n", encoding="utf-8")
+    b = _brief(tmp_path, lang="en")
+    f = press_facts(b.comp, str(english))
+    assert f.across and f.trace is None  # quotations are not looked for in a translation
+    text = _text(press_block(b, str(english)))
+    assert "The source is in another language" in text and "Quotations of the text found" not in text
+
+
+def test_no_log_ratio_against_a_theme_one_text_lacks(tmp_path):
+    src = tmp_path / "source.txt"
+    src.write_text(SOURCE, encoding="utf-8")
+    html = press_block(_brief(tmp_path, lang="en"), str(src)).html
+    rows = {r[0]: r for r in pd.read_html(__import__("io").StringIO(html))[1].values.tolist()}
+    # arctic: 3 in the source, 0 in the text: counts shown, no ratio (hand count above)
+    assert rows["Arctic"][1:3] == [3, 0] and rows["Arctic"][5] == "–"  # printed as a dash

@@ -55,6 +55,10 @@ class PressFacts:
     dropped_themes: list[str] | None = None
     a_hits: dict[int, set[str]] | None = None
     b_hits: dict[int, set[str]] | None = None
+    source_error: str = ""
+    """Why the source could not be read ("" when it was, or none was given)."""
+    across: bool = False
+    """The source is in another language than the focus (quotations not traced)."""
 
     @property
     def words_in_quotes(self) -> int:
@@ -114,12 +118,19 @@ def press_facts(comp: Any, source: str = "", corpus_manifest: str = "") -> Press
     from analysis.diff import MIN_MENTIONS, compare_statements
     from analysis.quotes import sentence_theme_hits, trace_quotes
 
-    src = corpus_clean(load_documents([source], corpus_manifest or None, None)).docs
+    try:
+        src = corpus_clean(load_documents([source], corpus_manifest or None, None)).docs
+    except (OSError, ValueError) as exc:  # CorpusError, FetchError, TextError are ValueErrors
+        facts.source_error = " ".join(str(exc).split())
+        logger.warning("source %s not read: %s", source, facts.source_error)
+        return facts
     src = src.iloc[[0]].reset_index(drop=True)
     facts.source_title = str(src["title"].iloc[0] or src["doc_id"].iloc[0])
+    facts.across = str(src["language"].iloc[0]) != str(row["language"])
     facts.diff = compare_statements(src, focus, dictionary=comp.dictionary, clean=False)
-    facts.trace = trace_quotes(str(row["text"]), str(src["text"].iloc[0]), language=str(row["language"]),
-                               quotes=quotes)  # fmt: skip
+    if not facts.across:  # a quotation cannot be found word for word in a translation
+        facts.trace = trace_quotes(str(row["text"]), str(src["text"].iloc[0]), language=str(row["language"]),
+                                   quotes=quotes)  # fmt: skip
     th = facts.diff.themes
     roots = {t.id for t in comp.dictionary.themes if not t.parent}
     facts.dropped_themes = [t for t, a, b in zip(th["theme"], th["a_count"], th["b_count"], strict=True)
@@ -173,13 +184,18 @@ def _source_part(brief: Any, facts: PressFacts) -> list[Block]:
     folder = brief.folder / "tables"
     write_csv(d.alignment, folder / "diff_alignment.csv")
     write_csv(d.themes, folder / "diff_themes.csv")
-    write_csv(facts.trace, folder / "press_quotes.csv")
+    if facts.trace is not None:
+        write_csv(facts.trace, folder / "press_quotes.csv")
     translated = t["press_translated"].format(n=n(s["translated"])) if s["translated"] else ""
     texts = [t["press_source"].format(title=facts.source_title, a=n(s["a_sentences"]),
                                       b=n(s["b_sentences"]), kept=n(s["kept"]), reworded=n(s["reworded"]),
                                       translated=translated, added=n(s["added"]),
                                       dropped=n(s["dropped"]))]  # fmt: skip
-    if facts.quotes:
+    if facts.across:
+        texts.append(t["press_across"])
+    elif not (s["kept"] + s["reworded"]):
+        texts.append(t["press_unrelated"])
+    if facts.quotes and facts.trace is not None:
         match = facts.trace["match"].value_counts()
         texts.append(t["press_traced"].format(n=n(len(facts.trace)), exact=n(match.get("exact", 0)),
                                               near=n(match.get("near", 0)),
@@ -194,6 +210,8 @@ def _source_part(brief: Any, facts: PressFacts) -> list[Block]:
               th["a_per_1000"], th["b_per_1000"], th["log_ratio"], th["log_ratio_ci_low"],
               th["log_ratio_ci_high"])  # fmt: skip
     view = pd.DataFrame(dict(zip(cols, values, strict=True)))
+    one_side = ((th["a_count"] == 0) | (th["b_count"] == 0)).to_numpy()
+    view.loc[one_side, cols[5]] = float("nan")  # a ratio against nothing reads as a measure: none
     fmt = {cols[1]: ".0f", cols[2]: ".0f", cols[3]: ".1f", cols[4]: ".1f"}
     caption = t["press_themes_cap"].format(min=MIN_MENTIONS)
     blocks = [paragraphs(texts), table(view, caption=caption, number_format=fmt, lang=lang)]
@@ -232,7 +250,9 @@ def press_block(brief: Any, source: str = "", corpus_manifest: str = "") -> Bloc
         return concat(*blocks, paragraphs([t["press_not_press"]]))
     if facts.is_press:
         blocks += _quotes_part(brief, facts)
-    if source:
+    if facts.source_error:
+        blocks.append(note(t["press_source_error"].format(source=source, error=facts.source_error)))
+    elif source:
         blocks += _source_part(brief, facts)
     else:
         blocks.append(note(t["press_no_source"]))
