@@ -278,3 +278,29 @@ def test_an_excerpt_is_paired_by_containment():
     # a short sentence is not paired by containment alone (four keys, under MIN_CONTAINED_KEYS)
     short = statement_sentences("Alphaland et la Syldavie.")
     assert align_sentences(a, short)["status"].tolist() == ["dropped", "added"]
+
+
+def test_a_verbatim_excerpt_and_a_moved_sentence():
+    # B opens with a sentence of its own that holds A's second sentence whole (8 keys, contained 8/8)
+    a = statement_sentences("Alphaland salue la Syldavie. Les deux pays ouvriront un consulat à Klow. "
+                            "La paix revient enfin dans la vallée.")  # fmt: skip
+    b = statement_sentences("Le ministre a rappelé que les deux pays ouvriront un consulat à Klow avant "
+                            "de repartir. Alphaland salue la Syldavie.")  # fmt: skip
+    t = align_sentences(a, b)
+    pairs = {(int(r.a_index), int(r.b_index)): (r.status, r.moved)
+             for r in t.itertuples() if r.a_count and r.b_count}  # fmt: skip
+    # the excerpt pairs in order (reworded, by containment), the greeting out of order (kept, moved)
+    assert pairs == {(1, 0): ("reworded", False), (0, 1): ("kept", True)}
+    assert t["status"].tolist().count("dropped") == 1  # the peace sentence only
+
+    # the excerpt after a kept sentence it precedes in A: paired out of order by containment
+    b2 = statement_sentences("Alphaland salue la Syldavie. La paix revient enfin dans la vallée. Le "
+                             "ministre a rappelé que les deux pays ouvriront un consulat à Klow avant "
+                             "de repartir.")  # fmt: skip
+    a2 = statement_sentences("Les deux pays ouvriront un consulat à Klow. Alphaland salue la Syldavie. "
+                             "La paix revient enfin dans la vallée.")  # fmt: skip
+    t2 = align_sentences(a2, b2)
+    moved = t2[t2["moved"]]
+    assert len(moved) == 1 and moved["status"].iloc[0] == "reworded"
+    assert moved["containment"].iloc[0] == 1.0
+    assert "dropped" not in t2["status"].tolist() and "added" not in t2["status"].tolist()

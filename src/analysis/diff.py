@@ -27,8 +27,9 @@ two sentences whose similarity is under ``reworded`` but the shorter of which (a
 ``reworded``, its ``containment`` column says why. A merge is allowed only
 when it beats each of its 1-1 pairs by ``MERGE_MARGIN``. Then a *non-monotone pass* pairs
 leftover dropped and added sentences, greedily by decreasing similarity, when their
-similarity reaches ``moved`` (default: ``kept``): the row keeps the status its similarity
-gives and ``moved`` is True.
+similarity reaches ``moved`` (default: ``kept``) or one is an excerpt of the other
+(containment at ``moved`` or more): the row keeps the status its similarity gives (an
+excerpt: ``reworded``) and ``moved`` is True.
 
 *Status*: ``kept`` (similarity >= ``kept``), ``reworded`` (>= ``reworded``), ``dropped``
 (only in A), ``added`` (only in B).
@@ -379,15 +380,18 @@ def align_sentences(
     candidates = []
     for da in [] if across else dropped:
         for ab in added:
-            s = similarity(a[path[da][0][0]].keys, b[path[ab][1][0]].keys)
-            if s >= moved and s >= reworded:
-                candidates.append((-s, da, ab))
+            ka, kb = a[path[da][0][0]].keys, b[path[ab][1][0]].keys
+            s = similarity(ka, kb)
+            excerpt = (min(len(ka), len(kb)) >= MIN_CONTAINED_KEYS
+                       and containment(ka, kb) >= max(CONTAINED, moved))  # fmt: skip
+            if (s >= moved and s >= reworded) or excerpt:
+                candidates.append((-max(s, containment(ka, kb) if excerpt else 0.0), da, ab))
     used: set[int] = set()
     pairs: dict[int, tuple[int, float]] = {}  # added step -> (dropped step, similarity)
-    for neg_s, da, ab in sorted(candidates):
+    for _, da, ab in sorted(candidates):
         if da not in used and ab not in used:
             used.update((da, ab))
-            pairs[ab] = (da, -neg_s)
+            pairs[ab] = (da, similarity(a[path[da][0][0]].keys, b[path[ab][1][0]].keys))
     rows = []
     for k, (ai, bj, s) in enumerate(path):
         if k in used and k not in pairs:
