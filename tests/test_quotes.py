@@ -295,3 +295,12 @@ def test_sentence_theme_hits_and_bilingual_agreement(dic):
     assert peace["kappa"] == pytest.approx(kappa_by_hand(1, 1, 0, 1)) == pytest.approx(0.4)
     assert res.disagreements.values.tolist() == [["peace", 1, 1, "kept", "a"]]
     assert math.isnan(res.table.set_index("theme").loc["cyber", "kappa"])  # never hit
+
+
+def test_near_needs_the_content_words():
+    # the best window "des centaines de milliers de" matches 4 of the 7 keys (ratio 2*4/12 = 0.67 >= 0.6)
+    # but holds 1 of the 4 content words (milliers): not near
+    press = "Il évoque « des dizaines de milliers de soldats syldaves » mobilisés."
+    source = "Alphaland a reçu des centaines de milliers de visiteurs à Klow cette année."
+    row = trace_quotes(press, source, language="fr").iloc[0]
+    assert row["match"] == "none" and row["similarity"] == pytest.approx(8 / 12)

@@ -35,6 +35,8 @@ MIN_WORDS = 3
 
 NEAR_THRESHOLD = 0.6
 """Smallest :class:`difflib.SequenceMatcher` ratio of a ``"near"`` match."""
+NEAR_CONTENT = 0.5
+"""Smallest share of a quotation's content words (not stopwords) in a ``"near"`` window."""
 
 TRACE_COLUMNS = [
     "quote", "start", "end", "source_start", "source_end", "source_text", "similarity", "match",
@@ -207,7 +209,9 @@ def trace_quotes(
 
         ``"exact"`` (similarity 1): the quotation's key sequence occurs as a run in the
         source's (first occurrence); ``"near"``: the best window (Notes) has a
-        :class:`difflib.SequenceMatcher` ratio of at least ``near``; ``"none"``
+        :class:`difflib.SequenceMatcher` ratio of at least ``near`` and holds at least
+        :data:`NEAR_CONTENT` of the quotation's content words (so that *des dizaines de
+        milliers de soldats* is not near *des centaines de milliers de*); ``"none"``
         otherwise (``similarity`` is still the best ratio).
 
     Notes
@@ -229,6 +233,9 @@ def trace_quotes(
 
     if quotes is None:
         quotes = find_quotes(press_text)
+    from analysis.tokens import stopwords
+
+    stop = stopwords(language)
     src_keys, src_spans = _keyed(source_text, language)
     rows = []
     for q in quotes:
@@ -238,7 +245,10 @@ def trace_quotes(
             sim, lo, hi, match = 1.0, at, at + len(keys), "exact"
         else:
             sim, lo, hi = _best_window(keys, src_keys)
-            match = "near" if sim >= near and hi > lo else "none"
+            content = set(keys) - stop
+            shared = len(content & set(src_keys[lo:hi])) / len(content) if content else 1.0
+            # near: similar, and the words that carry the meaning are there, not only "des ... de"
+            match = "near" if sim >= near and hi > lo and shared >= NEAR_CONTENT else "none"
         if match == "none":
             s_start = s_end = s_text = None
         else:
