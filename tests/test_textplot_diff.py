@@ -42,3 +42,8 @@ def test_moved_pairs_are_starred_and_a_translation_has_its_own_legend():
     across = pd.DataFrame({"a_index": [0, None], "b_index": [0, 1], "status": ["translated", "added"]})
     legend = textplot_alignment(across, lang="en").axes[0].get_legend().get_texts()
     assert [t.get_text() for t in legend] == ["translated", "dropped", "added"]
+
+
+def test_column_headings_can_name_the_texts():
+    texts = [t.get_text() for t in textplot_alignment(ALIGNMENT, sides=("Source", "Article")).axes[0].texts]
+    assert "Source" in texts and "Article" in texts and "Phrases de A" not in texts

@@ -64,6 +64,7 @@ def textplot_alignment(
     labels: Mapping[str, str] | None = None,
     names: tuple[str, str] = ("A", "B"),
     lang: str = "fr",
+    sides: tuple[str, str] | None = None,
 ) -> Figure:
     """Draw an alignment (``a_index, b_index, status``): one row per pair, coloured by status.
 
@@ -79,6 +80,8 @@ def textplot_alignment(
         Theme labels (default: the ids).
     names : (str, str)
         Short names of the two statements (the title).
+    sides : (str, str), optional
+        Headings of the two columns (default "Sentences of A" / "Sentences of B").
     lang : str
 
     Returns
@@ -128,8 +131,9 @@ def textplot_alignment(
         ax.set_xlim(-1.6, 2.6)
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_axis_off()
-        ax.text(0.15, -0.9, t["sentence_a"], ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
-        ax.text(0.85, -0.9, t["sentence_b"], ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
+        left, right = sides or (t["sentence_a"], t["sentence_b"])
+        ax.text(0.15, -0.9, left, ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
+        ax.text(0.85, -0.9, right, ha="center", va="bottom", fontsize=SMALL_FONT_SIZE)
         title = t["title"].format(a=middle_label(names[0], 26), b=middle_label(names[1], 26))
         ax.set_title(title, fontsize=10, loc="center", pad=22)
         present = set(alignment["status"])

@@ -217,7 +217,8 @@ def _source_part(brief: Any, facts: PressFacts) -> list[Block]:
     blocks = [paragraphs(texts), table(view, caption=caption, number_format=fmt, lang=lang)]
     names = (facts.source_title, str(brief.comp.focus.get("title", "") or brief.comp.focus_id))
     fig = textplot_alignment(d.alignment, a_themes=facts.a_hits, b_themes=facts.b_hits,
-                             labels=brief.labels, names=names, lang=lang)  # fmt: skip
+                             labels=brief.labels, names=names, lang=lang,
+                             sides=(t["press_side_source"], t["press_side_focus"]))  # fmt: skip
     if len(d.alignment) <= MAX_FIGURE_ROWS:
         blocks.append(brief._figure(fig, "diff_alignment", t["press_figure_cap"]))
     else:
