@@ -455,5 +455,7 @@ def test_diff_and_quotes_take_urls(site, project, capsys):
     assert main(["diff", f"{site}/fr", f"{site}/en", "--format", "csv"]) == 0
     table = capsys.readouterr().out
     assert "translated" in table and ",kept," not in table
+    assert main(["diff", f"{site}/fr", f"{site}/en"]) == 0
+    assert "# two languages: sentences paired on their length" in capsys.readouterr().out
     assert not config.RAW_DIR.exists()  # read, never imported
     assert main(["diff", f"{site}/missing", f"{site}/en"]) == 2

@@ -52,7 +52,10 @@ def diff_text(result: StatementDiff, width: int = 70) -> str:
         status = row.status + ("*" if row.moved else "")
         lines.append(f"{status:<9} {sim}  {shorten(row.a_text, width)}  |  {shorten(row.b_text, width)}")
     if s["moved"]:
-        lines.append("# * moved: paired out of order")
+        lines.append("# * moved: paired out of order (counted in its status above)")
+    if result.alignment.attrs.get("method", {}).get("excerpt", "") is None:  # two languages
+        lines.append("# two languages: sentences paired on their length and the names and figures they "
+                     "share; translated = paired, not checked")  # fmt: skip
     return "\n".join(lines)
 
 
