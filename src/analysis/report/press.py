@@ -215,10 +215,9 @@ def _source_part(brief: Any, facts: PressFacts) -> list[Block]:
     fmt = {cols[1]: ".0f", cols[2]: ".0f", cols[3]: ".1f", cols[4]: ".1f"}
     caption = t["press_themes_cap"].format(min=MIN_MENTIONS)
     blocks = [paragraphs(texts), table(view, caption=caption, number_format=fmt, lang=lang)]
-    names = (facts.source_title, str(brief.comp.focus.get("title", "") or brief.comp.focus_id))
+    sides = (t["press_side_source"], t["press_side_focus"])  # the titles are in the paragraph above
     fig = textplot_alignment(d.alignment, a_themes=facts.a_hits, b_themes=facts.b_hits,
-                             labels=brief.labels, names=names, lang=lang,
-                             sides=(t["press_side_source"], t["press_side_focus"]))  # fmt: skip
+                             labels=brief.labels, names=sides, lang=lang, sides=sides)  # fmt: skip
     if len(d.alignment) <= MAX_FIGURE_ROWS:
         blocks.append(brief._figure(fig, "diff_alignment", t["press_figure_cap"]))
     else:
