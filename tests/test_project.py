@@ -24,6 +24,7 @@ ROOT = config.PROJECT_ROOT
 PYPI_TO_CONDA: dict[str, tuple[str, ...]] = {
     "dask[distributed]": ("dask", "distributed"),
     "matplotlib": ("matplotlib-base",),  # the same library without the Qt GUI toolkit
+    "lxml-html-clean": ("lxml_html_clean",),  # conda-forge's name keeps the underscore
 }
 
 #: First line of the LICENSE file for each SPDX identifier pyproject may declare.
