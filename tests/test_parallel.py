@@ -77,6 +77,9 @@ def test_synthetic_pair_by_hand(synthetic_pairs):
     assert t.loc["trade", "kappa"] == pytest.approx(8 / 14)
     assert pv.disagreements[["theme", "fr_index", "en_index", "hit_in", "matched"]].values.tolist() == [
         ["trade", "2", "2", "fr", "emploi"]]  # fmt: skip
+    assert pv.disagreements[["fr_text", "en_text"]].values.tolist() == [
+        ["Alphaland promet de l'emploi aux réfugiés syldaves.",
+         "Alphaland promises employment to Syldavian refugees."]]  # fmt: skip
 
 
 def test_summary_round_trip_and_save_refuses_partial(synthetic_pairs, tmp_path):
@@ -179,6 +182,8 @@ def test_shipped_parallel_figures_are_current(real):
 
     shipped = json.loads(PARALLEL_FILE.read_text(encoding="utf-8"))
     now = json.loads(json.dumps(parallel_summary(real), ensure_ascii=False))
+    assert all(set(d) == {"pair", "theme", "fr_index", "en_index", "hit_in", "matched"}
+               for d in shipped["disagreements"])  # indexes and a few words, never a sentence
     assert shipped == now, "resources/validation/parallel.json is stale: run `make validation`"
     kappas = {r["theme"]: r["kappa"] for r in shipped["table"]}
     assert all(k is None or -1 <= k <= 1 for k in kappas.values())
@@ -199,5 +204,7 @@ def test_cli_validate_parallel(real, capsys):
     assert len(lines) == 1 + len(real.table)
     assert main(["validate", "--parallel", "--disagreements"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("pair,theme,fr_index,en_index,hit_in,matched") and "sécurité" in out
+    assert out.startswith("pair,theme,fr_index,en_index,hit_in,matched,fr_text,en_text")
+    assert "sécurité" in out
+    # each disagreement shows its two sentences here; the shipped figures hold none (checked above)
     assert not math.isnan(real.table.set_index("theme").loc["cooperation", "kappa"])

@@ -48,6 +48,8 @@ TABLE_COLUMNS = ["theme", "n", "both", "fr_only", "en_only", "neither", "po", "p
 PAIR_COLUMNS = ["pair", "fr_id", "en_id", "label_fr", "label_en", "fr_sentences", "en_sentences",
                 "translated", "fr_sha256", "en_sha256"]  # fmt: skip
 DISAGREEMENT_COLUMNS = ["pair", "theme", "fr_index", "en_index", "hit_in", "matched"]
+TEXT_COLUMNS = ["fr_text", "en_text"]
+"""The two sentences of a disagreement: in a measurement made here, never in :data:`PARALLEL_FILE`."""
 MIN_POSITIVES = 5
 """Fewest sentence pairs where either language finds a theme for its κ to be printed and judged."""
 
@@ -66,7 +68,9 @@ class ParallelValidation:
         the first 16 hex digits of the sha256 of each raw text.
     disagreements : pandas.DataFrame
         ``pair, theme, fr_index, en_index`` (sentence indexes, ``;`` between merged ones),
-        ``hit_in`` (``fr`` or ``en``) and ``matched`` (the words that hit, at most ten).
+        ``hit_in`` (``fr`` or ``en``) and ``matched`` (the words that hit, at most ten); computed
+        here (not read from :data:`PARALLEL_FILE`), also ``fr_text, en_text``: the two sentences,
+        to check each disagreement by eye.
     dictionary : dict
         ``name, version, sha256`` of the dictionary measured.
     skipped : list of str
@@ -212,7 +216,8 @@ def textstat_parallel(dictionary: Any = None, pairs: Path | str = PAIRS_FILE) ->
             hits = a_hits if r.hit_in == "a" else b_hits
             diffs.append((p["pair"], r.theme, ";".join(map(str, fr_idx)), ";".join(map(str, en_idx)),
                           "fr" if r.hit_in == "a" else "en",
-                          _matched(hits, fr_idx if r.hit_in == "a" else en_idx, r.theme)))  # fmt: skip
+                          _matched(hits, fr_idx if r.hit_in == "a" else en_idx, r.theme),
+                          row["a_text"], row["b_text"]))  # fmt: skip
         pair_rows.append((p["pair"], p["fr_id"], p["en_id"], p["label_fr"], p["label_en"],
                           d.summary["a_sentences"], d.summary["b_sentences"], d.summary["translated"],
                           _sha(fr[1]), _sha(en[1])))  # fmt: skip
@@ -226,7 +231,7 @@ def textstat_parallel(dictionary: Any = None, pairs: Path | str = PAIRS_FILE) ->
     logger.info("parallel versions: %d pairs measured, %d skipped", len(pair_rows), len(skipped))
     return ParallelValidation(
         table=table, pairs=pd.DataFrame(pair_rows, columns=PAIR_COLUMNS),
-        disagreements=pd.DataFrame(diffs, columns=DISAGREEMENT_COLUMNS),
+        disagreements=pd.DataFrame(diffs, columns=[*DISAGREEMENT_COLUMNS, *TEXT_COLUMNS]),
         dictionary={"name": dic.name, "version": dic.version, "sha256": dic.hash}, skipped=skipped,
     )  # fmt: skip
 
@@ -248,7 +253,7 @@ def parallel_summary(pv: ParallelValidation) -> dict[str, Any]:
                 for r in df.to_dict(orient="records")]  # fmt: skip
 
     return {"dictionary": pv.dictionary, "pairs": records(pv.pairs), "table": records(pv.table),
-            "disagreements": records(pv.disagreements)}  # fmt: skip
+            "disagreements": records(pv.disagreements[DISAGREEMENT_COLUMNS])}  # no sentence saved # fmt: skip
 
 
 def parallel_from_summary(summary: dict[str, Any]) -> ParallelValidation:
