@@ -48,16 +48,16 @@ EN = ("Alphaland and Syldavia sign peace in Klow on 3 March 2031. "
 
 @pytest.fixture
 def synthetic_pairs(tmp_path, monkeypatch):
-    """A pairs file pointing at one synthetic pair, served by a patched held_text."""
+    """A pairs file pointing at one synthetic pair, served by a patched held_by_key."""
     import analysis.validation_texts as vt
 
     path = tmp_path / "pairs.csv"
-    path.write_text("pair,fr_source,fr_id,en_source,en_id,label_fr,label_en,note\n"
+    path.write_text("pair,fr_source,fr_key,en_source,en_key,label_fr,label_en,note\n"
                     "syldavie,corpus,syl-fr,corpus,syl-en,Traité syldave,Syldavian treaty,synthetic\n"
                     "absent,corpus,syl-fr,corpus,missing-en,Absent,Absent,synthetic\n",
                     encoding="utf-8")  # fmt: skip
-    texts = {"syl-fr": ("fr", FR), "syl-en": ("en", EN)}
-    monkeypatch.setattr(vt, "held_text", lambda source, doc_id: texts.get(doc_id))
+    texts = {"syl-fr": ("syl-fr", "fr", FR), "syl-en": ("syl-en", "en", EN)}
+    monkeypatch.setattr(vt, "held_by_key", lambda source, key: texts.get(key))
     return path
 
 
@@ -166,11 +166,11 @@ def test_real_deliverables_open_diagonally(real):
     # preparation of the Summit, Pillar I, the migration crisis, IFIs, stabilisation)
     from analysis.diff import compare_statements
     from analysis.parallel import _one, parallel_pairs
-    from analysis.validation_texts import held_text
+    from analysis.validation_texts import held_by_key
 
     p = next(x for x in parallel_pairs() if x["pair"] == "los-angeles-deliverables")
-    a = _one(p["fr_id"], "fr", held_text(p["fr_source"], p["fr_id"])[1])
-    b = _one(p["en_id"], "en", held_text(p["en_source"], p["en_id"])[1])
+    fr, en = held_by_key(p["fr_source"], p["fr_key"]), held_by_key(p["en_source"], p["en_key"])
+    a, b = _one(fr[0], "fr", fr[2]), _one(en[0], "en", en[2])
     head = compare_statements(a, b, clean=False, themes=False).alignment.head(8)
     assert head["status"].eq("translated").all()
     assert head["a_index"].tolist() == head["b_index"].tolist() == list(range(8))

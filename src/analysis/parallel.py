@@ -39,13 +39,14 @@ __all__ = [
 ]  # fmt: skip
 
 PAIRS_FILE: Path = VALIDATION_DIR / "parallel_pairs.csv"
-"""The parallel versions held in ``../shared``: ``pair, fr_source, fr_id, en_source, en_id, label_fr,
-label_en, note`` (ids into :mod:`analysis.validation_texts` sources, never the texts)."""
+"""The parallel versions held in ``../shared``: ``pair, fr_source, fr_key, en_source, en_key, label_fr,
+label_en, note``; a key is :func:`analysis.validation_texts.id_key` of the document's id in its source
+(those ids are slugs of the titles: the file holds no run of the texts' words)."""
 PARALLEL_FILE: Path = VALIDATION_DIR / "parallel.json"
 """The figures of the last complete measurement (``python -m analysis validate --save-summary``)."""
 
 TABLE_COLUMNS = ["theme", "n", "both", "fr_only", "en_only", "neither", "po", "pe", "kappa"]
-PAIR_COLUMNS = ["pair", "fr_id", "en_id", "label_fr", "label_en", "fr_sentences", "en_sentences",
+PAIR_COLUMNS = ["pair", "fr_key", "en_key", "label_fr", "label_en", "fr_sentences", "en_sentences",
                 "translated", "fr_sha256", "en_sha256"]  # fmt: skip
 DISAGREEMENT_COLUMNS = ["pair", "theme", "fr_index", "en_index", "hit_in", "matched"]
 TEXT_COLUMNS = ["fr_text", "en_text"]
@@ -99,7 +100,7 @@ def parallel_pairs(path: Path | str = PAIRS_FILE) -> list[dict[str, str]]:
     --------
     >>> rows = parallel_pairs()
     >>> sorted(rows[0])
-    ['en_id', 'en_source', 'fr_id', 'fr_source', 'label_en', 'label_fr', 'note', 'pair']
+    ['en_key', 'en_source', 'fr_key', 'fr_source', 'label_en', 'label_fr', 'note', 'pair']
     """
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -180,7 +181,7 @@ def textstat_parallel(dictionary: Any = None, pairs: Path | str = PAIRS_FILE) ->
     from analysis.lookup import tokens_lookup
     from analysis.quotes import cohen_kappa, parallel_agreement
     from analysis.tokens import tokens
-    from analysis.validation_texts import held_text
+    from analysis.validation_texts import held_by_key
 
     dic = dictionary if isinstance(dictionary, Dictionary) else load_dictionary(
         dictionary if dictionary is not None else config.DEFAULT_DICTIONARY)  # fmt: skip
@@ -188,11 +189,11 @@ def textstat_parallel(dictionary: Any = None, pairs: Path | str = PAIRS_FILE) ->
     cells = {t: {"both": 0, "a_only": 0, "b_only": 0, "neither": 0} for t in roots}
     pair_rows, diffs, skipped = [], [], []
     for p in parallel_pairs(pairs):
-        fr, en = held_text(p["fr_source"], p["fr_id"]), held_text(p["en_source"], p["en_id"])
+        fr, en = held_by_key(p["fr_source"], p["fr_key"]), held_by_key(p["en_source"], p["en_key"])
         if fr is None or en is None:
             skipped.append(p["pair"])
             continue
-        a, b = _one(p["fr_id"], "fr", fr[1]), _one(p["en_id"], "en", en[1])
+        a, b = _one(fr[0], "fr", fr[2]), _one(en[0], "en", en[2])
         d = compare_statements(a, b, clean=False, themes=False)
         a_hits = tokens_lookup(tokens(a), dic).hits
         b_hits = tokens_lookup(tokens(b), dic).hits
@@ -218,9 +219,9 @@ def textstat_parallel(dictionary: Any = None, pairs: Path | str = PAIRS_FILE) ->
                           "fr" if r.hit_in == "a" else "en",
                           _matched(hits, fr_idx if r.hit_in == "a" else en_idx, r.theme),
                           row["a_text"], row["b_text"]))  # fmt: skip
-        pair_rows.append((p["pair"], p["fr_id"], p["en_id"], p["label_fr"], p["label_en"],
+        pair_rows.append((p["pair"], p["fr_key"], p["en_key"], p["label_fr"], p["label_en"],
                           d.summary["a_sentences"], d.summary["b_sentences"], d.summary["translated"],
-                          _sha(fr[1]), _sha(en[1])))  # fmt: skip
+                          _sha(fr[2]), _sha(en[2])))  # fmt: skip
     rows_out = []
     for theme in roots:
         c = cells[theme]

@@ -143,6 +143,40 @@ def held_text(source: str, doc_id: str) -> tuple[str, str] | None:
     return texts[doc_id]
 
 
+def id_key(doc_id: str) -> str:
+    """The first 16 hex digits of the sha256 of a document id: how a shipped file names a document
+    whose id is a long slug of its title (no run of the source's words in the repository).
+
+    Examples
+    --------
+    >>> id_key("syl-1")
+    'b2190f347a836182'
+    """
+    import hashlib
+
+    return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:16]
+
+
+def held_by_key(source: str, key: str) -> tuple[str, str, str] | None:
+    """(doc id, language, raw text) of the held document whose :func:`id_key` is ``key``.
+
+    None when the source is absent; ``KeyError`` when it is present without such a document.
+
+    Examples
+    --------
+    >>> held_by_key("corpus", id_key("us-fr-2021-10-29-en"))[:2]  # doctest: +SKIP
+    ('us-fr-2021-10-29-en', 'en')
+    """
+    path = shared_path(source)
+    if not path.exists():
+        return None
+    texts = _source_texts(str(path), source)
+    for doc_id, (language, text) in texts.items():
+        if id_key(doc_id) == key:
+            return doc_id, language, text
+    raise KeyError(f"{source}: no document whose id key is {key!r} in {path}")
+
+
 def document_sentences(source: str, doc_id: str) -> list[Sentence]:
     """The sentences of a held document, offsets into its raw text.
 
