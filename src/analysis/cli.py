@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from analysis import __version__, config
-from analysis.cli_text import UsageError, csv_option, load_documents, own_text, title_option
+from analysis.cli_text import UsageError, csv_option, load_documents, own_text, title_option, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -23,21 +23,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_TERMINATED = 0, 1, 2, 3, 143
 
 
 # ----------------------------------------------------------------------------- helpers
-def _write_table(df, output: str | None, fmt: str, dialect: str = "plain") -> None:
-    from analysis.store import write_csv, write_parquet
-
-    if output:
-        if fmt == "parquet":
-            write_parquet(df, output)
-        else:
-            write_csv(df, output, dialect=dialect)
-        logger.info("wrote %s", output)
-    elif fmt == "parquet":
-        raise UsageError("--format parquet needs --output FILE")
-    else:
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
-
-
 def _guard_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, an output inside raw data or inside a corpus being read."""
     from analysis.corpus import ALLOWED_OUTSIDE
@@ -110,7 +95,7 @@ def cmd_count(args: argparse.Namespace) -> int:
 
     corp = load_documents(args.documents, args.corpus, args.language, own_text(args, UsageError))
     table = count_documents(corp, dictionary_path=args.dictionary, by=args.by, title=args.title)
-    _write_table(table, args.output, args.format, args.csv_dialect)
+    write_table(table, args.output, args.format, args.csv_dialect)
     return EXIT_OK
 
 
@@ -147,7 +132,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     if table.empty:
         logger.warning("kwic: no match for %r in %d document(s)", args.pattern, len(toks.docs))
     if args.format == "csv":
-        _write_table(table, args.output, "csv", args.csv_dialect)
+        write_table(table, args.output, "csv", args.csv_dialect)
     elif args.output:
         from analysis.store import write_text
 
@@ -220,7 +205,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table = result.similarity
     else:
         table = result.themes
-    _write_table(table, args.output, args.format, args.csv_dialect)
+    write_table(table, args.output, args.format, args.csv_dialect)
     return EXIT_OK
 
 

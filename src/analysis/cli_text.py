@@ -103,6 +103,30 @@ def check_statement_options(args: argparse.Namespace, usage_error: type[Exceptio
 
 
 # ----------------------------------------------------------------------------- shared options
+def write_table(df: Any, output: str | None, fmt: str = "csv", dialect: str = "plain") -> None:
+    """A command's table: to ``output`` (CSV in ``dialect``, or Parquet), else CSV on stdout.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> write_table(pd.DataFrame({"a": [1]}), None)
+    a
+    1
+    """
+    from analysis.store import write_csv, write_parquet
+
+    if output:
+        if fmt == "parquet":
+            write_parquet(df, output)
+        else:
+            write_csv(df, output, dialect=dialect)
+        logger.info("wrote %s", output)
+    elif fmt == "parquet":
+        raise UsageError("--format parquet needs --output FILE")
+    else:
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+
+
 def title_option(p: argparse.ArgumentParser) -> None:
     """Add ``--title count|drop``: what to do with each text's title line."""
     p.add_argument(

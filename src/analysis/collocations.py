@@ -556,8 +556,7 @@ def cmd_collocations(args: argparse.Namespace) -> int:
     Bad options raise :class:`analysis.cli.UsageError` (exit code 2 under ``main``).
     """
     from analysis.clean import corpus_clean
-    from analysis.cli_text import UsageError, load_documents
-    from analysis.store import write_csv
+    from analysis.cli_text import UsageError, load_documents, write_table
     from analysis.tokens import tokens
 
     if args.top is not None and args.top < 1:
@@ -576,10 +575,7 @@ def cmd_collocations(args: argparse.Namespace) -> int:
     if args.csv_dialect != "plain" and args.format != "csv":
         raise UsageError(f"collocations: --csv-dialect {args.csv_dialect} needs --format csv")
     if args.format == "csv":
-        if args.output:
-            write_csv(table, args.output, dialect=args.csv_dialect)
-        else:
-            table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_table(table, args.output, dialect=args.csv_dialect)
         return 0
     text = "(no collocation)"
     if len(table):

@@ -61,7 +61,7 @@ def diff_text(result: StatementDiff, width: int = 70) -> str:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Run ``python -m analysis diff A B``."""
-    from analysis.cli_text import UsageError, load_documents
+    from analysis.cli_text import UsageError, load_documents, write_table
 
     if args.level == "themes" and args.format == "text":
         args.format = "csv"
@@ -82,13 +82,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
             write_text(out, args.output)
         else:
             sys.stdout.write(out)
-    elif args.output:
-        from analysis.store import write_csv
-
-        write_csv(table, args.output, dialect=args.csv_dialect)
-        logger.info("wrote %s", args.output)
     else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_table(table, args.output, dialect=args.csv_dialect)
     return 0
 
 
@@ -142,7 +137,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     """Run ``python -m analysis quotes PRESS [SOURCE]``."""
     from analysis import config
     from analysis.clean import corpus_clean
-    from analysis.cli_text import UsageError, load_documents
+    from analysis.cli_text import UsageError, load_documents, write_table
     from analysis.dictionary import dictionary
     from analysis.quotes import find_quotes, quote_share, trace_quotes
     from analysis.tokens import tokens
@@ -166,12 +161,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
         rows = [{"quote": q.text, "start": q.start, "end": q.end, "mark": q.mark} for q in quotes]
         table = pd.DataFrame(rows, columns=["quote", "start", "end", "mark"])
-    if args.output:
-        from analysis.store import write_csv
-
-        write_csv(table, args.output, dialect=args.csv_dialect)
-    else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    write_table(table, args.output, dialect=args.csv_dialect)
     logger.info("quotes: %d quotations in %s", len(quotes), doc["doc_id"])
     return 0
 

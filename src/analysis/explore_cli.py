@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from typing import Any
 
 import pandas as pd
@@ -48,8 +47,7 @@ def _reference_counts(args: argparse.Namespace, languages: set[str], dic: Any) -
 def cmd_specificities(args: argparse.Namespace) -> int:
     """Run ``python -m analysis specificities`` (see :func:`add_explore_stats_parsers`)."""
     from analysis.clean import corpus_clean
-    from analysis.cli_text import UsageError, load_documents
-    from analysis.store import write_csv, write_parquet
+    from analysis.cli_text import UsageError, load_documents, write_table
     from analysis.tokens import tokens
 
     corp = load_documents(args.documents, args.corpus, args.language)
@@ -87,14 +85,7 @@ def cmd_specificities(args: argparse.Namespace) -> int:
         forms = key_forms(toks)
         table.insert(table.columns.get_loc("feature") + 1, "form", table["feature"].map(forms).fillna(
             table["feature"]))  # fmt: skip
-    if args.output and args.format == "parquet":
-        write_parquet(table, args.output)
-    elif args.output:
-        write_csv(table, args.output, dialect=args.csv_dialect)
-    elif args.format == "parquet":
-        raise UsageError("--format parquet needs --output FILE")
-    else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    write_table(table, args.output, args.format, args.csv_dialect)
     logger.info("specificities: %d rows with |score| >= %g", len(table), args.min_score)
     return 0
 

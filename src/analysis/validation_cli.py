@@ -17,19 +17,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["add_validate_parser", "cmd_validate"]
 
 
-def _write_csv(df: Any, output: str | None) -> None:
-    if output:
-        from analysis.store import write_csv
-
-        write_csv(df, output)
-        logger.info("wrote %s", output)
-    else:
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run ``python -m analysis validate``."""
-    from analysis.cli_text import UsageError
+    from analysis.cli_text import UsageError, write_table
     from analysis.validation import textstat_validation, validation_text
 
     if args.parallel:
@@ -38,7 +28,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         pv = textstat_parallel(args.dictionary)
         if pv.skipped:
             raise UsageError(f"validate --parallel: texts absent for {', '.join(pv.skipped)} (../shared)")
-        _write_csv(pv.disagreements if args.disagreements else pv.table, args.output)
+        write_table(pv.disagreements if args.disagreements else pv.table, args.output)
         return 0
     v = textstat_validation(args.set, args.dictionary)
     if args.save_summary:
@@ -71,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             write_csv(v.heldout, out / "validation_heldout.csv")
         sys.stderr.write(f"validation tables written to {out}\n")
     if args.format == "csv":
-        _write_csv(scores, None)
+        write_table(scores, None)
     else:
         sys.stdout.write(validation_text(v, disagreements=args.disagreements, language=args.language))
     return 0
